@@ -1,0 +1,16 @@
+"""skrnn: scikit-learn compatible GRU and LSTM estimators built on skorch."""
+
+from .classifier import GRUClassifier, LSTMClassifier, RecurrentClassifier
+from .regressor import GRURegressor, LSTMRegressor, RecurrentRegressor
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "GRUClassifier",
+    "GRURegressor",
+    "LSTMClassifier",
+    "LSTMRegressor",
+    "RecurrentClassifier",
+    "RecurrentRegressor",
+    "__version__",
+]

@@ -1,0 +1,226 @@
+"""What every skrnn estimator shares: parameters, fitting, inference.
+
+An estimator is a plain scikit-learn ``BaseEstimator``: ``__init__`` only
+stores its flat hyperparameters; ``fit`` validates the data and builds a skorch
+net as ``net_``.  Task specifics (target encoding, loss, output decoding) are
+small hooks implemented in :mod:`skrnn.regressor` and :mod:`skrnn.classifier`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import EarlyStopping, GradientNormClipping
+
+from ._dataset import SequenceBatches, SequenceDataset, TailSplit
+from ._module import CELLS, POOLINGS, SCALINGS, RecurrentNetwork
+from ._validation import Sequences, check_consistent_length, check_n_features, check_sequences
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+# Inference needs no gradients, so it can afford larger batches than training.
+_MIN_PREDICT_BATCH = 256
+
+
+class RecurrentEstimatorBase(BaseEstimator):
+    """Base class of the recurrent estimators; not meant to be used directly.
+
+    Subclasses set ``_net_class`` and ``_criterion`` and implement the
+    ``_encode_target`` hook; see :class:`skrnn.RecurrentRegressor` for the
+    documentation of the parameters.
+    """
+
+    _parameter_constraints: dict = {
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "bidirectional": ["boolean"],
+        "pooling": [StrOptions(set(POOLINGS))],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), callable],
+        "shuffle": ["boolean"],
+        "scaling": [StrOptions(set(SCALINGS)), None],
+        "random_state": ["random_state"],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+    }
+
+    # set by subclasses
+    _net_class = None
+    _criterion = None
+
+    def _store_params(self, values: dict):
+        """Store constructor arguments as attributes, scikit-learn style."""
+        for name in self._get_param_names():
+            setattr(self, name, values[name])
+
+    # ------------------------------------------------------------------ hooks
+    def _encode_target(self, y) -> tuple[np.ndarray, int]:
+        """Validate ``y``; return the encoded target and the output size."""
+        raise NotImplementedError
+
+    def _net_params(self, n_outputs: int) -> dict:
+        """Task-specific keyword arguments for the skorch net."""
+        return {}
+
+    def _output_scaling(self):
+        """``(shift, scale)`` mapping network outputs to target units, or None."""
+        return None
+
+    # -------------------------------------------------------------- fitting
+    def fit(self, X, y):
+        """Fit the recurrent network to sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features), or list of array-like
+            Training sequences. A list may hold sequences of different
+            lengths, each of shape ``(n_timesteps_i,)`` or
+            ``(n_timesteps_i, n_features)``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=True)
+        sequences = check_sequences(X)
+        y_encoded, n_outputs = self._encode_target(y)
+        check_consistent_length(sequences, y_encoded)
+        self.n_features_in_ = sequences.n_features
+
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        net = self._build_net(sequences.n_features, n_outputs, seed)
+        dataset = SequenceDataset(sequences, y_encoded)
+        with _seeded_torch(seed, self.device):
+            net.initialize()
+            if self.scaling == "global":
+                net.module_.set_scaling(
+                    *feature_statistics(sequences), *(self._output_scaling() or (None, None))
+                )
+            net.partial_fit(dataset, y_encoded)  # y reaches skorch splits (stratification)
+        self.net_ = net
+        self.n_iter_ = len(net.history)
+        return self
+
+    def _build_net(self, n_features: int, n_outputs: int, seed: int):
+        train_split = None
+        if self.early_stopping:
+            train_split = (
+                self.validation_fraction
+                if callable(self.validation_fraction)
+                else TailSplit(self.validation_fraction)
+            )
+        # Like scikit-learn's MLP: stop when the monitored loss has not improved
+        # by ``tol`` (relative) for ``patience`` epochs; with a validation split
+        # monitor the validation loss and restore the best weights.
+        stopper = EarlyStopping(
+            monitor="valid_loss" if self.early_stopping else "train_loss",
+            patience=self.patience,
+            threshold=self.tol,
+            threshold_mode="rel",
+            load_best=self.early_stopping,
+        )
+        callbacks = [("early_stopping", stopper)]
+        if self.gradient_clip is not None:
+            callbacks.append(
+                ("gradient_clip", GradientNormClipping(gradient_clip_value=self.gradient_clip))
+            )
+        callbacks.extend(self.callbacks or [])
+        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        return self._net_class(
+            module=RecurrentNetwork,
+            module__cell=self.cell,
+            module__input_size=n_features,
+            module__output_size=n_outputs,
+            module__hidden_size=self.hidden_size,
+            module__num_layers=self.num_layers,
+            module__dropout=self.dropout,
+            module__bidirectional=self.bidirectional,
+            module__pooling=self.pooling,
+            module__scaling=self.scaling,
+            criterion=self._criterion,
+            optimizer=optimizer,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=SequenceBatches,
+            iterator_train__shuffle=self.shuffle,
+            iterator_train__seed=seed,
+            iterator_valid=SequenceBatches,
+            iterator_valid__batch_size=max(self.batch_size, _MIN_PREDICT_BATCH),
+            train_split=train_split,
+            callbacks=callbacks,
+            device=self.device,
+            verbose=self.verbose,
+            **self._net_params(n_outputs),
+        )
+
+    # ------------------------------------------------------------- inference
+    def _network_output(self, X) -> np.ndarray:
+        """Validate ``X`` against the fit and return the raw network output."""
+        check_is_fitted(self, "net_")
+        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=False)
+        sequences = check_sequences(X)
+        check_n_features(sequences, self.n_features_in_, type(self).__name__)
+        return self.net_.predict_proba(SequenceDataset(sequences))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def feature_statistics(sequences: Sequences) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and standard deviation over every valid time step.
+
+    A constant feature gets scale 1 so that standardising never divides by 0.
+    """
+    if sequences.is_ragged:
+        total = sum(s.sum(axis=0, dtype=np.float64) for s in sequences.data)
+        count = sequences.lengths.sum()
+        mean = total / count
+        sq = sum(((s - mean) ** 2).sum(axis=0, dtype=np.float64) for s in sequences.data)
+        std = np.sqrt(sq / count)
+    else:
+        mean = sequences.data.mean(axis=(0, 1), dtype=np.float64)
+        std = sequences.data.std(axis=(0, 1), dtype=np.float64)
+    std = np.where(std < 10 * np.finfo(np.float32).eps * np.maximum(np.abs(mean), 1), 1.0, std)
+    return mean, std
+
+
+@contextlib.contextmanager
+def _seeded_torch(seed: int, device):
+    """Seed torch for one fit without touching the caller's global RNG state."""
+    device = torch.device(device)
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield

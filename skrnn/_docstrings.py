@@ -1,0 +1,107 @@
+"""Shared numpydoc fragments, so six estimator classes document one truth."""
+
+CELL = """\
+cell : {"gru", "lstm"}, default="gru"
+        Recurrent cell. Exposed as a parameter so that a search can treat the
+        architecture like any other hyperparameter."""
+
+NETWORK = """\
+hidden_size : int, default=64
+        Hidden units per layer and direction.
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+    dropout : float, default=0.0
+        Dropout probability between recurrent layers and before the output
+        layer.
+    bidirectional : bool, default=False
+        Also read each sequence backwards and concatenate both directions.
+    pooling : {"mean", "last"}, default="mean"
+        How the hidden states become one vector per sequence: the mean of the
+        top layer's outputs over the sequence's valid time steps (gradients
+        reach every step directly, which trains faster and more reliably), or
+        the final hidden state."""
+
+TRAINING = """\
+max_epochs : int, default=100
+        Maximum number of passes over the training data.
+    batch_size : int, default=32
+        Sequences per gradient step.
+    lr : float, default=3e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or callable, default="adam"
+        Optimizer name, or a ``torch.optim.Optimizer`` class (or a
+        ``functools.partial`` of one, to set further options such as
+        ``momentum``).
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    gradient_clip : float or None, default=1.0
+        Clip the global gradient norm to this value at each step (``None``
+        disables clipping). Guards against exploding gradients through time.
+    early_stopping : bool, default=False
+        Hold out part of the training data (see ``validation_fraction``), stop
+        when the validation loss has not improved for ``patience`` epochs, and
+        restore the weights of the best epoch. When False, training stops when
+        the *training* loss has not improved for ``patience`` epochs.
+    patience : int, default=10
+        Epochs without an improvement of more than ``tol`` (relative) in the
+        monitored loss before training stops.
+    tol : float, default=1e-4
+        Relative improvement of the monitored loss that counts as progress.
+    validation_fraction : float or callable, default=0.1
+        Share of the training sequences held out for early stopping. The
+        *last* sequences are held out (the most recent ones for time-ordered
+        windows), so nothing is validated on the past after training on the
+        future. A callable ``split(dataset, y) -> (train, valid)`` such as a
+        ``skorch.dataset.ValidSplit`` is used as given.
+    shuffle : bool, default=True
+        Shuffle the training sequences at every epoch.
+    scaling : {"global", "sequence"} or None, default="global"
+        How inputs (and regression targets) are standardised inside the
+        network, so that raw data can be passed in and predictions come out in
+        the original units.
+
+        * ``"global"``: each input feature by its mean and standard deviation
+          over all time steps of the training data; regression targets by
+          their training mean and standard deviation.
+        * ``"sequence"``: each sequence by its *own* per-feature mean and
+          standard deviation (reversible instance normalisation). For
+          regression the output is mapped back with the statistics of input
+          feature 0, i.e. the target is assumed to be in the units of the first
+          input feature, as when forecasting a series from its recent
+          windows. The right choice for trending or level-shifting series,
+          where values at prediction time lie outside the training range.
+        * ``None``: no scaling."""
+
+RUNTIME = """\
+random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and shuffling. With an int, two
+        fits on the same data give identical models on CPU. The global torch
+        random state of the caller is left untouched.
+    device : str or torch.device, default="cpu"
+        Where to train and predict, e.g. ``"cuda"``.
+    verbose : int, default=0
+        ``0`` is silent; ``1`` prints skorch's table of per-epoch losses.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks, e.g. ``skorch.callbacks.Checkpoint``. They are
+        added after skrnn's own early-stopping and clipping callbacks."""
+
+FITTED = """\
+net_ : skorch.NeuralNet
+        The fitted skorch net; ``net_.history`` holds per-epoch losses and
+        ``net_.module_`` the :class:`torch.nn.Module`.
+    n_features_in_ : int
+        Number of features per time step seen during fit.
+    feature_names_in_ : ndarray of shape (n_timesteps,)
+        Column names of a pandas DataFrame ``X`` seen during fit (defined only
+        when ``X`` had string column names).
+    n_iter_ : int
+        Number of epochs trained (fewer than ``max_epochs`` after early
+        stopping)."""
+
+
+def fill_doc(obj):
+    """Substitute the shared fragments into ``obj.__doc__``."""
+    obj.__doc__ = obj.__doc__.format(
+        cell=CELL, network=NETWORK, training=TRAINING, runtime=RUNTIME, fitted=FITTED
+    )
+    return obj

@@ -1,0 +1,172 @@
+"""The torch module behind every skrnn estimator, and the regression loss."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
+POOLINGS = ("last", "mean")
+SCALINGS = ("global", "sequence")
+
+# A feature whose spread is below this is treated as constant (scale 1).
+_MIN_SCALE = 1e-6
+
+
+class RecurrentNetwork(nn.Module):
+    """Input scaling, a stacked GRU/LSTM, temporal pooling and a linear head.
+
+    Parameters
+    ----------
+    cell : {"gru", "lstm"}
+        Recurrent cell type.
+    input_size : int
+        Number of features per time step.
+    output_size : int
+        Number of outputs (regression targets or class logits).
+    hidden_size : int
+        Number of hidden units per direction and layer.
+    num_layers : int
+        Number of stacked recurrent layers.
+    dropout : float
+        Dropout between recurrent layers and before the head.
+    bidirectional : bool
+        Run a second recurrent stack backwards in time.
+    pooling : {"last", "mean"}
+        How the sequence of hidden states becomes one vector: the final hidden
+        state of the top layer (for a bidirectional network, the forward
+        state at the last step and the backward state at the first), or the
+        mean of the top layer's outputs over the sequence's valid steps.
+    scaling : {"global", "sequence"} or None
+        ``"global"`` standardises inputs with the buffers ``input_shift`` /
+        ``input_scale`` (fitted on the training data by the estimator) and,
+        for regression, maps outputs to target units with ``output_shift`` /
+        ``output_scale``. ``"sequence"`` standardises each sequence with its
+        own per-feature mean and standard deviation and, for regression,
+        maps the output back with the statistics of input feature 0
+        (reversible instance normalisation). ``None`` does neither.
+    regression : bool
+        Whether outputs are regression targets (rescaled) or logits (not).
+
+    Notes
+    -----
+    ``forward`` takes a padded batch ``X`` of shape ``(batch, time, features)``
+    and the true ``lengths``; when lengths differ the batch is packed, so a
+    sequence's output never depends on the padding added for longer ones.
+    """
+
+    def __init__(
+        self,
+        cell: str = "gru",
+        input_size: int = 1,
+        output_size: int = 1,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        pooling: str = "last",
+        scaling: str | None = "global",
+        regression: bool = True,
+    ):
+        super().__init__()
+        self.cell = cell
+        self.pooling = pooling
+        self.scaling = scaling
+        self.regression = regression
+        self.num_directions = 2 if bidirectional else 1
+        self.register_buffer("input_shift", torch.zeros(input_size))
+        self.register_buffer("input_scale", torch.ones(input_size))
+        self.register_buffer("output_shift", torch.zeros(output_size))
+        self.register_buffer("output_scale", torch.ones(output_size))
+        self.rnn = CELLS[cell](
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            # torch only applies this between layers (and warns otherwise)
+            dropout=dropout if num_layers > 1 else 0.0,
+            bidirectional=bidirectional,
+            batch_first=True,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size * self.num_directions, output_size)
+
+    def set_scaling(self, input_shift, input_scale, output_shift=None, output_scale=None):
+        """Set the global standardisation fitted on the training data."""
+        self.input_shift.copy_(torch.as_tensor(input_shift, dtype=torch.float32))
+        self.input_scale.copy_(torch.as_tensor(input_scale, dtype=torch.float32))
+        if output_shift is not None:
+            self.output_shift.copy_(torch.as_tensor(output_shift, dtype=torch.float32))
+            self.output_scale.copy_(torch.as_tensor(output_scale, dtype=torch.float32))
+
+    def forward(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        total = X.shape[1]
+        ragged = lengths is not None and bool((lengths != total).any())
+        mask = None
+        if ragged:
+            lengths = lengths.to(X.device)
+            mask = (torch.arange(total, device=X.device)[None, :] < lengths[:, None]).unsqueeze(-1)
+
+        if self.scaling == "sequence":
+            shift, scale = _sequence_statistics(X, mask, lengths if ragged else None)
+            X = (X - shift[:, None]) / scale[:, None]
+        elif self.scaling == "global":
+            X = (X - self.input_shift) / self.input_scale
+
+        if ragged:
+            packed = pack_padded_sequence(X, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            out, state = self.rnn(packed)
+        else:
+            out, state = self.rnn(X)
+
+        if self.pooling == "last":
+            h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)
+            # h_n: (layers * directions, batch, hidden); keep the top layer
+            features = torch.cat(list(h_n[-self.num_directions :]), dim=1)
+        elif ragged:
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=total)
+            features = (out * mask).sum(1) / lengths[:, None].to(out.dtype)
+        else:
+            features = out.mean(1)
+
+        y = self.head(self.dropout(features))
+        if not self.regression:
+            return y
+        if self.scaling == "sequence":
+            return y * scale[:, :1] + shift[:, :1]
+        return y * self.output_scale + self.output_shift
+
+
+def _sequence_statistics(X, mask, lengths):
+    """Per-sequence, per-feature mean and standard deviation over valid steps."""
+    if mask is None:
+        mean = X.mean(1)
+        std = X.std(1, unbiased=False)
+    else:
+        count = lengths[:, None].to(X.dtype)
+        mean = (X * mask).sum(1) / count
+        std = ((((X - mean[:, None]) * mask) ** 2).sum(1) / count).sqrt()
+    std = torch.where(std > _MIN_SCALE * mean.abs().clamp_min(1.0), std, torch.ones_like(std))
+    return mean, std
+
+
+class StandardizedMSELoss(nn.Module):
+    """Mean squared error with each output divided by its scale first.
+
+    The network predicts in target units; dividing by the training standard
+    deviation of each output keeps the loss (and the learning dynamics)
+    independent of the units and balances outputs of different scales.
+
+    Parameters
+    ----------
+    scale : sequence of float
+        Standard deviation of each output on the training data.
+    """
+
+    def __init__(self, scale=(1.0,)):
+        super().__init__()
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+
+    def forward(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+        y_true = y_true.reshape(y_pred.shape)
+        return (((y_pred - y_true) / self.scale) ** 2).mean()

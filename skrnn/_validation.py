@@ -1,0 +1,297 @@
+"""Input validation: user arrays in, float32 sequences out.
+
+Everything a user can pass as ``X`` or ``y`` goes through this module before it
+reaches torch, so that bad input fails here with a message naming the problem
+instead of deep inside an RNN kernel.  Nothing here modifies the caller's
+arrays: every conversion either copies or only reads.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+_RESHAPE_HINT = (
+    "Reshape your data either using array.reshape(-1, 1) if your data has a "
+    "single feature or array.reshape(1, -1) if it contains a single sample "
+    "(a single sequence)."
+)
+
+_LAYOUT = (
+    "X must be a 2-D array (n_samples, n_timesteps), a 3-D array "
+    "(n_samples, n_timesteps, n_features) or a list of arrays of shape "
+    "(n_timesteps_i,) or (n_timesteps_i, n_features)"
+)
+
+
+@dataclass(frozen=True)
+class Sequences:
+    """A validated batch of sequences, all float32.
+
+    Attributes
+    ----------
+    data : ndarray of shape (n_samples, n_timesteps, n_features) or list of ndarray
+        A dense 3-D array when every sequence has the same length, otherwise a
+        list of 2-D arrays ``(n_timesteps_i, n_features)``.
+    lengths : ndarray of shape (n_samples,), dtype int64
+        Number of time steps of each sequence.
+    n_features : int
+        Number of features per time step.
+    """
+
+    data: np.ndarray | list
+    lengths: np.ndarray
+    n_features: int
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.lengths)
+
+    @property
+    def is_ragged(self) -> bool:
+        return not isinstance(self.data, np.ndarray)
+
+    def take(self, indices) -> "Sequences":
+        """Return the sequences at ``indices`` (a view where possible)."""
+        indices = np.asarray(indices)
+        if self.is_ragged:
+            data = [self.data[i] for i in indices]
+        else:
+            data = self.data[indices]
+        return Sequences(data, self.lengths[indices], self.n_features)
+
+
+def _as_float32(array, name: str, context: str = "") -> np.ndarray:
+    """Convert a numeric array-like to float32, refusing anything non-numeric."""
+    if sp.issparse(array):
+        raise TypeError(
+            f"Sparse input is not supported: {name} must be a dense array. "
+            "Convert it with .toarray() first."
+        )
+    try:
+        arr = np.asarray(array)
+    except ValueError as exc:  # e.g. inhomogeneous nested lists
+        raise ValueError(f"{name} could not be read as an array{context}: {exc}") from None
+    if np.iscomplexobj(arr):
+        raise ValueError(f"Complex data not supported: {name}{context} is complex.")
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind in "USO":
+            try:
+                arr = arr.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"{name}{context} must be numeric; it contains values that are "
+                    f"not numbers ({exc})."
+                ) from None
+        else:
+            raise TypeError(
+                f"{name}{context} must be numeric, got an array of dtype {arr.dtype}."
+            )
+    if arr.dtype.kind == "f":
+        _check_finite(arr, name, context)
+    if arr.dtype.kind in "iuf" and arr.dtype.itemsize > 4 and arr.size:
+        if np.abs(arr).max() > np.finfo(np.float32).max:
+            raise ValueError(
+                f"{name}{context} contains values too large for float32 "
+                f"(|value| > {np.finfo(np.float32).max:.3g})."
+            )
+    return arr.astype(np.float32)  # always a copy: the user's array is never shared
+
+
+def _check_finite(arr: np.ndarray, name: str, context: str):
+    if arr.size and not np.isfinite(arr).all():
+        kind = "NaN" if np.isnan(arr).any() else "infinity"
+        raise ValueError(f"Input {name}{context} contains {kind}.")
+
+
+def _is_sequence_list(X) -> bool:
+    """True for a list/tuple (or object array) whose items are sequences."""
+    if isinstance(X, np.ndarray):
+        return X.dtype == object and X.ndim == 1 and len(X) > 0 and all(
+            hasattr(item, "__len__") and not isinstance(item, str) for item in X
+        )
+    if not isinstance(X, (list, tuple)) or len(X) == 0:
+        return False
+    return all(
+        hasattr(item, "__len__") and not isinstance(item, (str, bytes)) for item in X
+    )
+
+
+def check_sequences(X, *, name: str = "X") -> Sequences:
+    """Validate ``X`` and convert it to float32 sequences.
+
+    Parameters
+    ----------
+    X : array-like or list of array-like
+        2-D ``(n_samples, n_timesteps)``, 3-D ``(n_samples, n_timesteps,
+        n_features)``, a pandas DataFrame (2-D), or a list of per-sequence arrays
+        ``(n_timesteps_i,)`` / ``(n_timesteps_i, n_features)``.
+    name : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    sequences : Sequences
+        Validated float32 copy of the data.
+
+    Raises
+    ------
+    ValueError
+        On NaN/inf, wrong rank, empty input or sequences, or inconsistent
+        feature counts.
+    TypeError
+        On non-numeric or sparse input.
+    """
+    if X is None:
+        raise TypeError(f"{name} must be array-like, got None. {_LAYOUT}.")
+    if sp.issparse(X):
+        raise TypeError(
+            f"Sparse input is not supported: {name} must be dense. {_LAYOUT}."
+        )
+    if isinstance(X, (str, bytes, numbers.Number)):
+        raise TypeError(f"{name} must be array-like, got {type(X).__name__}. {_LAYOUT}.")
+    if _is_sequence_list(X) and not _is_rectangular_numeric(X):
+        return _check_ragged(X, name)
+
+    arr = _as_float32(X, name)
+    if arr.ndim == 2:
+        arr = arr[:, :, np.newaxis]
+    elif arr.ndim != 3:
+        hint = f" {_RESHAPE_HINT}" if arr.ndim == 1 else ""
+        raise ValueError(f"Expected {_LAYOUT}; got a {arr.ndim}-D array.{hint}")
+    n_samples, n_steps, n_features = arr.shape
+    if n_samples == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 "
+            "is required."
+        )
+    if n_steps == 0:
+        shape = np.shape(arr)[:2] if arr.shape[2] == 1 else arr.shape
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 is "
+            f"required: {name} contains empty sequences (0 time steps)."
+        )
+    if n_features == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 "
+            "is required."
+        )
+    lengths = np.full(n_samples, n_steps, dtype=np.int64)
+    return Sequences(np.ascontiguousarray(arr), lengths, n_features)
+
+
+def _is_rectangular_numeric(X) -> bool:
+    """True if a list of sequences has equal shapes, so it is a plain array."""
+    try:
+        shapes = {np.shape(item) for item in X}
+    except (TypeError, ValueError):
+        return False
+    return len(shapes) == 1
+
+
+def _check_ragged(X, name: str) -> Sequences:
+    """Validate a list of variable-length sequences."""
+    seqs = []
+    n_features = None
+    for i, item in enumerate(X):
+        arr = _as_float32(item, name, context=f"[{i}]")
+        if arr.ndim == 1:
+            arr = arr[:, np.newaxis]
+        elif arr.ndim != 2:
+            raise ValueError(
+                f"{name}[{i}] has {arr.ndim} dimensions; each sequence must be "
+                "(n_timesteps,) or (n_timesteps, n_features)."
+            )
+        if arr.shape[0] == 0:
+            raise ValueError(f"{name}[{i}] is an empty sequence (0 time steps).")
+        if n_features is None:
+            n_features = arr.shape[1]
+        elif arr.shape[1] != n_features:
+            raise ValueError(
+                f"Inconsistent number of features across sequences: {name}[0] has "
+                f"{n_features} feature(s) per time step but {name}[{i}] has "
+                f"{arr.shape[1]}."
+            )
+        seqs.append(arr)
+    if n_features == 0:
+        raise ValueError(f"{name} has sequences with 0 feature(s) per time step.")
+    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    return Sequences(seqs, lengths, n_features)
+
+
+def check_n_features(sequences: Sequences, n_features_in: int, estimator_name: str):
+    """Raise if the per-step feature count differs from the one seen in fit."""
+    if sequences.n_features != n_features_in:
+        raise ValueError(
+            f"X has {sequences.n_features} features per time step, but "
+            f"{estimator_name} is expecting {n_features_in} features as input."
+        )
+
+
+def check_consistent_length(sequences: Sequences, y, name: str = "y"):
+    n_y = len(y)
+    if n_y != sequences.n_samples:
+        raise ValueError(
+            "Found input variables with inconsistent numbers of samples: "
+            f"X has {sequences.n_samples} sequences but {name} has {n_y} values."
+        )
+
+
+def check_regression_target(y) -> np.ndarray:
+    """Validate a regression target: numeric, finite, shape (n,) or (n, k)."""
+    if y is None:
+        raise ValueError("requires y to be passed, but the target y is None.")
+    arr = np.asarray(y)
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind == "c":
+            raise ValueError("Complex data not supported: y is complex.")
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"y must be numeric for a regressor ({exc}).") from None
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            f"y must have shape (n_samples,) or (n_samples, n_outputs); got {arr.ndim}-D."
+        )
+    if arr.ndim == 2 and arr.shape[1] == 0:
+        raise ValueError("y has 0 outputs (shape (n_samples, 0)).")
+    arr = arr.astype(np.float64)
+    _check_finite(arr, "y", "")
+    if arr.size and np.abs(arr).max() > np.finfo(np.float32).max:
+        raise ValueError("y contains values too large for float32.")
+    return arr
+
+
+def check_classification_labels(y) -> np.ndarray:
+    """Validate classification labels: 1-D, binary or multiclass, no NaN."""
+    if y is None:
+        raise ValueError("requires y to be passed, but the target y is None.")
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        import warnings
+
+        from sklearn.exceptions import DataConversionWarning
+
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please "
+            "change the shape of y to (n_samples,), for example using ravel().",
+            DataConversionWarning,
+            stacklevel=3,
+        )
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(
+            f"y must be 1-D for a classifier (one label per sequence); got shape "
+            f"{arr.shape}. Multi-output classification is not supported."
+        )
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError("Input y contains NaN or infinity.")
+    check_classification_targets(arr)
+    kind = type_of_target(arr)
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(f"Unknown label type: {kind!r}. Expected binary or multiclass labels.")
+    return arr

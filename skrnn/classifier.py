@@ -1,0 +1,282 @@
+"""Recurrent classifiers: RecurrentClassifier, GRUClassifier, LSTMClassifier."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNetClassifier
+from torch import nn
+
+from ._base import RecurrentEstimatorBase
+from ._docstrings import fill_doc
+from ._validation import check_classification_labels
+
+
+class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
+    """Label handling shared by the recurrent classifiers."""
+
+    _net_class = NeuralNetClassifier
+    _criterion = nn.CrossEntropyLoss
+
+    def _encode_target(self, y):
+        y = check_classification_labels(y)
+        self.classes_, encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "The number of classes has to be greater than one; got 1 class "
+                f"({self.classes_[0]!r}) in y."
+            )
+        return encoded.astype(np.int64), len(self.classes_)
+
+    def _net_params(self, n_outputs):
+        # The net sees class indices; telling it the classes lets skorch's
+        # accuracy scoring work on a dataset without a y attribute.
+        return {"classes": list(range(n_outputs)), "module__regression": False}
+
+    def predict_proba(self, X):
+        """Class probabilities of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features), or list of array-like
+            Sequences, laid out as in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``; each row sums to 1.
+        """
+        proba = self._network_output(X).astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, laid out as in :meth:`fit`.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predict the class label of each sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, laid out as in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_`` (strings stay strings).
+        """
+        proba = self.predict_proba(X)  # checks that the model is fitted
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on ``X`` against the labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, laid out as in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            True labels; all must be among ``classes_``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``predict(X)``.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` holds labels not seen during fit.
+        """
+        check_is_fitted(self, "net_")
+        y = np.asarray(y)
+        unseen = np.setdiff1d(np.unique(y), self.classes_) if y.size else []
+        if len(unseen):
+            raise ValueError(
+                f"y contains labels not seen during fit: {unseen[:10].tolist()}; "
+                f"the classifier knows {self.classes_.tolist()}."
+            )
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+@fill_doc
+class RecurrentClassifier(_ClassifierCore):
+    """Recurrent (GRU or LSTM) network classifier on sequences.
+
+    Each input sequence is read by a stack of recurrent layers; the last
+    hidden state (or the mean over time, see ``pooling``) feeds a linear
+    layer giving one logit per class, trained with cross-entropy. Labels may
+    be any hashable values (strings included); binary and multiclass.
+
+    Use :class:`GRUClassifier` or :class:`LSTMClassifier` for a fixed cell;
+    use this class to search over ``cell`` like any other hyperparameter.
+
+    Parameters
+    ----------
+    {cell}
+    {network}
+    {training}
+    {runtime}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted.
+    {fitted}
+
+    See Also
+    --------
+    GRUClassifier, LSTMClassifier : The same estimator with the cell fixed.
+    RecurrentRegressor : The regression counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import RecurrentClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(64, 10))
+    >>> y = np.where(X.mean(axis=1) > 0, "up", "down")
+    >>> clf = RecurrentClassifier(cell="lstm", max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    def __init__(
+        self,
+        cell="gru",
+        *,
+        hidden_size=64,
+        num_layers=1,
+        dropout=0.0,
+        bidirectional=False,
+        pooling="mean",
+        max_epochs=100,
+        batch_size=32,
+        lr=3e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        gradient_clip=1.0,
+        early_stopping=False,
+        patience=10,
+        tol=1e-4,
+        validation_fraction=0.1,
+        shuffle=True,
+        scaling="global",
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+    ):
+        self._store_params(locals())
+
+
+class _FixedCellClassifier(_ClassifierCore):
+    """A recurrent classifier whose cell is a class attribute, not a parameter."""
+
+    cell = None
+
+    def __init__(
+        self,
+        *,
+        hidden_size=64,
+        num_layers=1,
+        dropout=0.0,
+        bidirectional=False,
+        pooling="mean",
+        max_epochs=100,
+        batch_size=32,
+        lr=3e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        gradient_clip=1.0,
+        early_stopping=False,
+        patience=10,
+        tol=1e-4,
+        validation_fraction=0.1,
+        shuffle=True,
+        scaling="global",
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+    ):
+        self._store_params(locals())
+
+
+_FIXED_DOC = """{title} classifier on sequences.
+
+    A :class:`RecurrentClassifier` with ``cell="{cell_name}"`` fixed. {blurb}
+
+    Parameters
+    ----------
+    {{network}}
+    {{training}}
+    {{runtime}}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted.
+    {{fitted}}
+
+    See Also
+    --------
+    RecurrentClassifier : The same estimator with the cell as a parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import {name}
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(64, 10))
+    >>> y = np.where(X.mean(axis=1) > 0, "up", "down")
+    >>> clf = {name}(max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    """
+
+
+@fill_doc
+class GRUClassifier(_FixedCellClassifier):
+    __doc__ = _FIXED_DOC.format(
+        title="Gated recurrent unit (GRU)",
+        cell_name="gru",
+        name="GRUClassifier",
+        blurb="Two gates instead of the LSTM's three: about 25 % fewer "
+        "parameters at the same hidden size.",
+    )
+    cell = "gru"
+
+
+@fill_doc
+class LSTMClassifier(_FixedCellClassifier):
+    __doc__ = _FIXED_DOC.format(
+        title="Long short-term memory (LSTM)",
+        cell_name="lstm",
+        name="LSTMClassifier",
+        blurb="A separate cell state can carry information over long "
+        "sequences.",
+    )
+    cell = "lstm"

@@ -1,0 +1,199 @@
+"""The data contract: every accepted layout of X and y, and what comes back."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import make_sum_regression
+from sklearn.metrics import accuracy_score
+
+from skrnn import (
+    GRUClassifier,
+    GRURegressor,
+    LSTMClassifier,
+    LSTMRegressor,
+    RecurrentClassifier,
+    RecurrentRegressor,
+)
+
+FAST = dict(max_epochs=3, hidden_size=8, random_state=0)
+REGRESSORS = [GRURegressor, LSTMRegressor]
+CLASSIFIERS = [GRUClassifier, LSTMClassifier]
+
+
+@pytest.mark.parametrize("Est", REGRESSORS)
+def test_2d_3d_and_list_inputs_give_the_same_model(Est, rng):
+    X2 = rng.normal(size=(40, 9))
+    y = X2.sum(axis=1)
+    pred_2d = Est(**FAST).fit(X2, y).predict(X2)
+    pred_3d = Est(**FAST).fit(X2[:, :, None], y).predict(X2[:, :, None])
+    pred_list = Est(**FAST).fit(list(X2), y).predict(list(X2))
+    np.testing.assert_allclose(pred_2d, pred_3d, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(pred_2d, pred_list, rtol=1e-6, atol=1e-6)
+
+
+def test_pandas_dataframe_input_and_feature_names(rng):
+    X = pd.DataFrame(rng.normal(size=(30, 6)), columns=[f"lag_{i}" for i in range(6)])
+    y = pd.Series(X.sum(axis=1))
+    reg = GRURegressor(**FAST).fit(X, y)
+    assert list(reg.feature_names_in_) == list(X.columns)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_allclose(reg.predict(X), reg.predict(X.to_numpy()), rtol=1e-6)
+    with pytest.raises(ValueError, match="Feature names"):
+        reg.predict(X[X.columns[::-1]])
+
+
+@pytest.mark.parametrize("Est", REGRESSORS)
+def test_ragged_sequences_fit_and_predict(Est, rng):
+    lengths = rng.randint(3, 15, size=50)
+    X = [rng.normal(size=(T, 2)) for T in lengths]
+    y = np.array([x[:, 0].sum() for x in X])
+    reg = Est(**FAST).fit(X, y)
+    assert reg.n_features_in_ == 2
+    assert reg.predict(X).shape == (50,)
+
+
+@pytest.mark.parametrize("Est", REGRESSORS + CLASSIFIERS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("pooling", ["mean", "last"])
+def test_prediction_does_not_depend_on_longer_batch_mates(Est, bidirectional, pooling, rng):
+    X = [rng.normal(size=(T, 3)) for T in (4, 7, 20, 33)]
+    y = [0, 1, 0, 1] if Est in CLASSIFIERS else [0.0, 1.0, 2.0, 3.0]
+    est = Est(bidirectional=bidirectional, pooling=pooling, num_layers=2, **FAST).fit(X, y)
+    method = est.predict_proba if Est in CLASSIFIERS else est.predict
+    together = method(X)
+    for i, seq in enumerate(X):
+        alone = method([seq])
+        np.testing.assert_allclose(together[i], alone[0], rtol=1e-5, atol=1e-6)
+    # a padded copy (trailing zeros) in a 3-D array is *not* the same sequence
+    padded = np.zeros((1, 33, 3))
+    padded[0, :4] = X[0]
+    assert not np.allclose(method(padded)[0], together[0])
+
+
+def test_predict_on_other_sequence_lengths_than_fit(rng):
+    reg = GRURegressor(**FAST).fit(rng.normal(size=(30, 10)), rng.normal(size=30))
+    assert reg.predict(rng.normal(size=(5, 25))).shape == (5,)
+    assert reg.predict(rng.normal(size=(5, 3, 1))).shape == (5,)
+
+
+@pytest.mark.parametrize("y_shape", [(40,), (40, 1), (40, 3)])
+def test_regressor_output_shape_follows_y(y_shape, rng):
+    X = rng.normal(size=(40, 8, 2))
+    y = rng.normal(size=y_shape)
+    reg = RecurrentRegressor(**FAST).fit(X, y)
+    assert reg.predict(X).shape == y_shape
+    assert reg.n_outputs_ == (1 if len(y_shape) == 1 else y_shape[1])
+
+
+def test_multi_step_horizon_learns_each_output():
+    # y[:, k] = sum of the window plus k: each output has its own offset
+    X, base = make_sum_regression(n=200)
+    y = np.stack([base + 5 * k for k in range(3)], axis=1)
+    reg = GRURegressor(random_state=0, max_epochs=60).fit(X, y)
+    pred = reg.predict(X)
+    assert reg.score(X, y) > 0.9
+    np.testing.assert_allclose(np.diff(pred, axis=1).mean(axis=0), [5, 5], atol=1.0)
+
+
+@pytest.mark.parametrize("Est", CLASSIFIERS)
+@pytest.mark.parametrize("labels", [["cat", "dog"], ["a", "b", "c"], [-1, 7, 3], [True, False]])
+def test_classifier_labels_and_probabilities(Est, labels, rng):
+    X = rng.normal(size=(30, 6))
+    y = np.array(labels)[rng.randint(0, len(labels), size=30)]
+    clf = Est(**FAST).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, np.unique(y))
+    proba = clf.predict_proba(X)
+    assert proba.shape == (30, len(labels))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    pred = clf.predict(X)
+    assert set(pred) <= set(np.unique(y))
+    assert pred.dtype == clf.classes_.dtype
+    np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=1)])
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba)
+
+
+@pytest.mark.parametrize("Est", CLASSIFIERS)
+def test_classifier_learns_sine_frequencies(Est, sine_classes):
+    X, y = sine_classes
+    clf = Est(random_state=0).fit(X[:100], y[:100])
+    # three balanced classes: chance is about 1/3
+    assert accuracy_score(y[100:], clf.predict(X[100:])) > 0.85
+
+
+@pytest.mark.parametrize("Est", REGRESSORS)
+def test_regressor_learns_sum_over_time(Est, sum_regression):
+    X, y = sum_regression
+    reg = Est(random_state=0).fit(X[:120], y[:120])
+    assert reg.score(X[120:], y[120:]) > 0.8
+
+
+def test_classifier_accuracy_on_sklearn_blobs_as_sequences():
+    # the accuracy half of sklearn's check_classifiers_train (expected to fail
+    # on its other half, see test_sklearn_compat.py)
+    from sklearn.datasets import make_blobs
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_blobs(n_samples=300, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    for Est in CLASSIFIERS:
+        clf = Est(random_state=0).fit(X, y)
+        assert accuracy_score(y, clf.predict(X)) > 0.83
+
+
+@pytest.mark.parametrize(
+    "dtype", [np.float16, np.float32, np.float64, np.int32, np.int64, bool, object]
+)
+def test_numeric_dtypes_are_accepted(dtype, rng):
+    X = (rng.normal(size=(20, 5)) * 3).astype(dtype)
+    y = rng.normal(size=20)
+    assert GRURegressor(**FAST).fit(X, y).predict(X).dtype == np.float64
+
+
+def test_inputs_are_never_modified(rng):
+    X = rng.normal(size=(30, 7, 2))
+    X_list = [rng.normal(size=(T, 2)) for T in rng.randint(2, 9, size=30)]
+    y = rng.normal(size=30)
+    labels = np.array(["a", "b"] * 15)
+    copies = [X.copy(), [x.copy() for x in X_list], y.copy(), labels.copy()]
+    GRURegressor(**FAST).fit(X, y).predict(X)
+    LSTMClassifier(**FAST).fit(X_list, labels).predict(X_list)
+    np.testing.assert_array_equal(X, copies[0])
+    for a, b in zip(X_list, copies[1]):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(y, copies[2])
+    np.testing.assert_array_equal(labels, copies[3])
+
+
+def test_sequence_scaling_extrapolates_a_trend():
+    # trending series: values at test time lie above everything seen in fit
+    t = np.arange(300, dtype=float)
+    series = 0.5 * t + 5 * np.sin(2 * np.pi * t / 12)
+    W = 24
+    X = np.stack([series[i : i + W] for i in range(len(series) - W)])
+    y = series[W:]
+    X_train, y_train, X_test, y_test = X[:200], y[:200], X[200:], y[200:]
+    rmse = {}
+    for scaling in ("global", "sequence"):
+        reg = GRURegressor(scaling=scaling, random_state=0).fit(X_train, y_train)
+        rmse[scaling] = np.sqrt(np.mean((reg.predict(X_test) - y_test) ** 2))
+    assert rmse["sequence"] < 2.0 < rmse["global"]
+
+
+def test_scaling_none_and_constant_features(rng):
+    X = np.concatenate([rng.normal(size=(30, 5, 1)), np.full((30, 5, 1), 7.0)], axis=2)
+    y = X[:, :, 0].sum(axis=1)
+    for scaling in (None, "global", "sequence"):
+        pred = GRURegressor(scaling=scaling, **FAST).fit(X, y).predict(X)
+        assert np.isfinite(pred).all()
+
+
+def test_recurrent_estimators_take_the_cell_as_parameter(rng):
+    X, y = rng.normal(size=(20, 5)), rng.normal(size=20)
+    for Est in (RecurrentRegressor, RecurrentClassifier):
+        target = y if Est is RecurrentRegressor else y > 0
+        for cell, rnn_type in (("gru", "GRU"), ("lstm", "LSTM")):
+            est = Est(cell=cell, **FAST).fit(X, target)
+            assert type(est.net_.module_.rnn).__name__ == rnn_type
+    assert "cell" not in GRURegressor().get_params()
+    assert type(LSTMClassifier(**FAST).fit(X, y > 0).net_.module_.rnn).__name__ == "LSTM"
+

@@ -1,0 +1,33 @@
+"""Every example runs, in quick mode, and writes what it promises."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs_in_quick_mode(script, tmp_path):
+    env = dict(os.environ, SKRNN_QUICK="1", SKRNN_OUTPUT=str(tmp_path), MPLBACKEND="Agg")
+    result = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.glob("*.png")), "the example wrote no plot"
+
+
+def test_demo_prints_rmse_of_both_models_and_the_baseline(tmp_path):
+    script = Path(__file__).parents[1] / "examples" / "plot_airline_forecast.py"
+    env = dict(os.environ, SKRNN_QUICK="1", SKRNN_OUTPUT=str(tmp_path), MPLBACKEND="Agg")
+    out = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300
+    ).stdout
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
+    for name in ("GRURegressor", "LSTMRegressor"):
+        one_step = float(rows[name][1])
+        # even the quick run beats "same month last year" one step ahead
+        assert one_step < float(rows["seasonal"][2])

@@ -1,0 +1,63 @@
+"""scikit-learn's estimator checks: the contract of compatibility.
+
+A recurrent estimator counts ``n_features_in_`` as the number of features per
+*time step*, and accepts sequences of any length at predict time. The checks
+below assume the tabular meaning (``n_features_in_ == X.shape[1]`` and an
+error when a 2-D array with another number of columns is predicted on), so
+they are expected to fail; everything they assert about real features is
+covered in ``test_data.py``.
+"""
+
+from sklearn.base import is_classifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skrnn import (
+    GRUClassifier,
+    GRURegressor,
+    LSTMClassifier,
+    LSTMRegressor,
+    RecurrentClassifier,
+    RecurrentRegressor,
+)
+
+SEQUENCE_LENGTH_IS_NOT_A_FEATURE = (
+    "a 2-D X is (n_samples, n_timesteps) of one feature; n_features_in_ counts "
+    "features per time step (1 here), not time steps"
+)
+
+
+def expected_failed_checks(estimator):
+    failures = {
+        "check_n_features_in": SEQUENCE_LENGTH_IS_NOT_A_FEATURE,
+        "check_n_features_in_after_fitting": SEQUENCE_LENGTH_IS_NOT_A_FEATURE
+        + "; predicting on sequences of another length is valid",
+    }
+    if not is_classifier(estimator):
+        failures["check_methods_subset_invariance"] = (
+            "float32 inference: a row's prediction can differ by 1 ulp (~1e-7) "
+            "with the batch it is in, because BLAS blocks GEMMs by batch size; "
+            "the check's tolerance is 1e-7 (invariance to 1e-5 is tested in "
+            "test_data.py)"
+        )
+    else:
+        failures["check_classifiers_train"] = (
+            "asserts predict(X.T) raises; X.T is a valid batch of 2 longer "
+            "univariate sequences (its accuracy assertions pass, and are "
+            "repeated in test_data.py)"
+        )
+    return failures
+
+
+@parametrize_with_checks(
+    [
+        GRURegressor(),
+        LSTMRegressor(),
+        GRUClassifier(),
+        LSTMClassifier(),
+        RecurrentRegressor(cell="lstm"),
+        RecurrentClassifier(cell="lstm"),
+    ],
+    expected_failed_checks=expected_failed_checks,
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

@@ -2,15 +2,18 @@
 
 from .classifier import GRUClassifier, LSTMClassifier, RecurrentClassifier
 from .regressor import GRURegressor, LSTMRegressor, RecurrentRegressor
+from .selection import ArchitectureSelector, SelectionReport
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ArchitectureSelector",
     "GRUClassifier",
     "GRURegressor",
     "LSTMClassifier",
     "LSTMRegressor",
     "RecurrentClassifier",
     "RecurrentRegressor",
+    "SelectionReport",
     "__version__",
 ]

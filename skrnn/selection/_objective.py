@@ -1,6 +1,6 @@
 """One trial: sample a configuration, check the constraints, train, validate, record.
 
-Everything measured is written to the trial's user attributes (see
+Everything measured goes into the trial's user attribute ``"skrnn"`` (see
 :mod:`skrnn.selection._records`), so the decision can be rebuilt from any
 storage by any process.
 """
@@ -21,6 +21,7 @@ from ..regressor import GRURegressor, LSTMRegressor
 from ._cost import count_parameters, predict_latency_ms, probe_cost, seconds_per_epoch
 from ._noise import fold_standard_error, score_with_noise
 from ._pruning import EpochScoreReporter
+from ._records import ATTR
 
 ESTIMATORS = {
     ("regression", "gru"): GRURegressor,
@@ -87,22 +88,24 @@ class Objective:
     def __call__(self, trial) -> float:
         cell, params = self.space.suggest(trial)
         seed = trial_seed(self.seed, trial.number)
-        for key, value in (("cell", cell), ("random_state", seed), ("worker", worker_id())):
-            trial.set_user_attr(key, value)
+        info = {"cell": cell, "random_state": seed, "worker": worker_id()}
         estimator = make_estimator(
             self.task,
             cell,
             {**self.fixed, **params, "max_epochs": self.max_epochs, "random_state": seed},
         )
         try:
-            return self._evaluate(trial, estimator, seed)
+            return self._evaluate(trial, estimator, seed, info)
         except optuna.TrialPruned:
             raise
         except Exception as exc:  # recorded for the report, then failed by Optuna
-            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:500])
+            info["error"] = f"{type(exc).__name__}: {exc}"[:500]
             raise
+        finally:
+            # One write per trial: each write is a transaction in an RDB storage.
+            trial.set_user_attr(ATTR, info)
 
-    def _evaluate(self, trial, estimator, seed: int) -> float:
+    def _evaluate(self, trial, estimator, seed: int, info: dict) -> float:
         classification = self.task == "classification"
         probed = self.constraints.active
         if probed:
@@ -112,12 +115,11 @@ class Objective:
                 estimator, self.X, self.y, self.X_one, classification=classification,
                 random_state=seed,
             )
-            for key, value in cost.to_dict().items():
-                trial.set_user_attr(key, value)
+            info.update(cost.to_dict())
             broken = self.constraints.violations(cost, self.max_epochs)
             if broken:
-                trial.set_user_attr("infeasible", "; ".join(broken))
-                raise optuna.TrialPruned(f"infeasible: {'; '.join(broken)}")
+                info["infeasible"] = "; ".join(broken)
+                raise optuna.TrialPruned(f"infeasible: {info['infeasible']}")
 
         scores, errors = [], []
         for k, (train, valid) in enumerate(self.splits):
@@ -130,11 +132,11 @@ class Objective:
                 model.fit(_safe_indexing(self.X, train), _safe_indexing(self.y, train))
             finally:
                 if k == 0 and hasattr(model, "net_"):  # also for a pruned trial
-                    trial.set_user_attr("n_epochs", len(model.net_.history))
-                    trial.set_user_attr("seconds_per_epoch", seconds_per_epoch(model))
-                    trial.set_user_attr("n_params", count_parameters(model))
+                    info["n_epochs"] = len(model.net_.history)
+                    info["seconds_per_epoch"] = seconds_per_epoch(model)
+                    info["n_params"] = count_parameters(model)
             if k == 0 and not probed:
-                trial.set_user_attr("latency_ms", predict_latency_ms(model, self.X_one))
+                info["latency_ms"] = predict_latency_ms(model, self.X_one)
             score, error = score_with_noise(
                 self.scorer, model, X_valid, y_valid, classification=classification,
                 random_state=seed,
@@ -145,8 +147,8 @@ class Objective:
         if not np.isfinite(scores).all():
             raise ValueError(f"the validation score is not finite ({scores}); training diverged")
         se = errors[0] if len(scores) == 1 else fold_standard_error(scores)
-        trial.set_user_attr("fold_scores", scores)
-        trial.set_user_attr("score_se", se if math.isfinite(se) else None)
+        info["fold_scores"] = scores
+        info["score_se"] = se if math.isfinite(se) else None
         return float(np.mean(scores))
 
     def _scorer_of(self, model, X_valid, y_valid):

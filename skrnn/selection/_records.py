@@ -1,8 +1,8 @@
 """One trial of the study, as the decision and the report see it.
 
-The objective stores everything it measures in the trial's user attributes
-(JSON values, so any Optuna storage keeps them), and this module reads them
-back. Because the record is rebuilt from storage, a decision made in one
+The objective stores everything it measures in one user attribute of the
+trial, :data:`ATTR` (a dict of JSON values, so any Optuna storage keeps it,
+written once per trial), and this module reads it back. Because the record is rebuilt from storage, a decision made in one
 process sees the trials of every process sharing the study.
 """
 
@@ -15,8 +15,11 @@ from optuna.trial import TrialState
 
 from ._space import SearchSpace
 
-#: User attributes the objective writes (all JSON-serialisable).
-ATTRS = (
+#: The trial user attribute holding the objective's measurements.
+ATTR = "skrnn"
+
+#: Keys of that attribute (all JSON-serialisable).
+KEYS = (
     "cell",  # "gru" / "lstm"
     "random_state",  # seed of the trial's estimators
     "worker",  # "<host>:<pid>" of the process that ran it
@@ -84,7 +87,7 @@ def _finite_or_none(value):
 
 def record_from_trial(trial) -> TrialRecord:
     """Build a :class:`TrialRecord` from an ``optuna.trial.FrozenTrial``."""
-    attrs = trial.user_attrs
+    attrs = trial.user_attrs.get(ATTR, {})
     cell, params = SearchSpace.from_study_params(trial.params)
     cell = cell or attrs.get("cell")
     note = None

@@ -39,7 +39,7 @@ from ._decision import decide
 from ._noise import N_BOOTSTRAP
 from ._objective import Objective, make_estimator
 from ._pruning import CellwisePruner
-from ._records import record_from_trial
+from ._records import ATTR, record_from_trial
 from ._report import SelectionReport
 from ._space import SearchSpace, check_param_names
 
@@ -118,7 +118,8 @@ class ArchitectureSelector(BaseEstimator):
         ``"cell": ["lstm"]`` restricts the cells.
     estimator_params : dict or None, default=None
         Fixed parameters of every trial's estimator and of the refit, e.g.
-        ``{"scaling": "sequence", "early_stopping": True}``.
+        ``{"scaling": "sequence", "early_stopping": True}``. A parameter of
+        the default search space given here is no longer searched.
     max_epochs : int, default=50
         Epoch budget of each fit (trials and refit); training may stop
         earlier (see the estimators' ``patience``) or be pruned.
@@ -167,7 +168,9 @@ class ArchitectureSelector(BaseEstimator):
     best_score_ : float
         Validation score of the winning trial.
     study_ : optuna.study.Study
-        The study, every trial with its measurements in ``user_attrs``.
+        The study; each trial's measurements (cell, seed, worker, score
+        standard error, parameters, seconds per epoch, latency, ...) are in
+        ``trial.user_attrs["skrnn"]``.
     report_ : SelectionReport
         The decision explained: ``print(report_)``, ``report_.to_dict()``,
         ``report_.plot()``.
@@ -353,12 +356,13 @@ class ArchitectureSelector(BaseEstimator):
                 "No cell can meet the constraints: " + " ".join(recommendation.excluded.values())
             )
 
-        study = self._study(recommendation.cells, seed, validation)
         objective = Objective(
             task=self.task_, space=space, fixed=fixed, max_epochs=self.max_epochs, X=X, y=y,
             splits=splits, scorer=self.scorer_, constraints=constraints, X_one=X_one, seed=seed,
         )
-        self._optimize(study, objective, space, recommendation.cells)
+        with _optuna_logging(self.verbose):
+            study = self._study(recommendation.cells, seed, validation)
+            self._optimize(study, objective, space, recommendation.cells)
         self.study_ = study
 
         records = [record_from_trial(t) for t in study.get_trials(deepcopy=False)]
@@ -373,7 +377,7 @@ class ArchitectureSelector(BaseEstimator):
             start = time.perf_counter()
             self.best_estimator_ = make_estimator(self.task_, cell, {
                 **fixed, **space.fixed, **params, "max_epochs": self.max_epochs,
-                "random_state": best.user_attrs["random_state"]}).fit(X, y)
+                "random_state": best.user_attrs[ATTR]["random_state"]}).fit(X, y)
             final_model = {
                 "fit_seconds": time.perf_counter() - start,
                 "n_params": count_parameters(self.best_estimator_),
@@ -411,16 +415,16 @@ class ArchitectureSelector(BaseEstimator):
 
     def _search_space(self):
         names = RecurrentRegressor().get_params().keys()
-        space = SearchSpace(self.search_space, names)
         fixed = dict(self.estimator_params or {})
         check_param_names(fixed, names, "estimator_params")
-        both = set(fixed) & (set(space.distributions) | set(space.fixed))
+        both = set(fixed) & set(self.search_space or {})
         if both:
             raise ValueError(
                 f"{sorted(both)} appear in both search_space and estimator_params; "
                 "keep each parameter in one of them."
             )
-        return space, fixed
+        # A parameter fixed in estimator_params leaves the default search space.
+        return SearchSpace(self.search_space, names, exclude=fixed), fixed
 
     def _splits(self, n: int, y, classification: bool):
         """The validation scheme: a list of (train, valid) index arrays, described."""
@@ -498,11 +502,10 @@ class ArchitectureSelector(BaseEstimator):
             callbacks.append(_StopAtTotal(self.n_trials))
         if self.verbose:
             callbacks.append(_print_trial)
-        with _optuna_logging(self.verbose):
-            study.optimize(
-                objective, n_trials=remaining, timeout=self.timeout, n_jobs=self.n_jobs or 1,
-                catch=_TRIAL_ERRORS, callbacks=callbacks, show_progress_bar=self.verbose >= 2,
-            )
+        study.optimize(
+            objective, n_trials=remaining, timeout=self.timeout, n_jobs=self.n_jobs or 1,
+            catch=_TRIAL_ERRORS, callbacks=callbacks, show_progress_bar=self.verbose >= 2,
+        )
 
     # ========================================================== inference
     def _check_refitted(self):

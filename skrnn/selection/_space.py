@@ -56,6 +56,9 @@ class SearchSpace:
         choices), or a single value (fixed). ``"cell"`` takes a list of cells.
     param_names : iterable of str
         The estimator's parameter names, to catch typos.
+    exclude : iterable of str, default=()
+        Parameters fixed elsewhere (``estimator_params``): dropped from the
+        defaults.
 
     Attributes
     ----------
@@ -67,7 +70,7 @@ class SearchSpace:
         Parameters the user fixed to one value.
     """
 
-    def __init__(self, override, param_names):
+    def __init__(self, override, param_names, exclude=()):
         override = dict(override or {})
         cells = override.pop("cell", CELLS)
         cells = (cells,) if isinstance(cells, str) else tuple(cells)
@@ -78,7 +81,8 @@ class SearchSpace:
         self.cells = tuple(c for c in CELLS if c in cells)
         check_param_names(override, param_names, "search_space")
         self.distributions, self.fixed = {}, {}
-        for name, spec in {**DEFAULT_SEARCH_SPACE, **override}.items():
+        defaults = {k: v for k, v in DEFAULT_SEARCH_SPACE.items() if k not in set(exclude)}
+        for name, spec in {**defaults, **override}.items():
             if isinstance(spec, (IntDistribution, FloatDistribution, CategoricalDistribution)):
                 self.distributions[name] = spec
             elif isinstance(spec, BaseDistribution):

@@ -11,7 +11,6 @@ import numpy as np
 import optuna
 import pytest
 from optuna.trial import TrialState
-from skorch.callbacks import Callback
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import KFold, cross_val_score
@@ -24,6 +23,7 @@ from sklearn.utils.estimator_checks import (
     check_parameters_default_constructible,
     check_set_params,
 )
+from skorch.callbacks import Callback
 
 from skrnn import (
     ArchitectureSelector,
@@ -41,8 +41,9 @@ TINY_SPACE = {"hidden_size": [4, 6], "num_layers": 1, "dropout": 0.0, "batch_siz
 
 def tiny(**params):
     """A selector small enough for a test: 2 epochs, 4-6 hidden units."""
-    return ArchitectureSelector(**{"n_trials": 8, "max_epochs": 2, "search_space": TINY_SPACE,
-                                   **params})
+    return ArchitectureSelector(
+        **{"n_trials": 8, "max_epochs": 2, "search_space": TINY_SPACE, **params}
+    )
 
 
 def short_regression(n=120, T=12, seed=0):
@@ -71,8 +72,12 @@ def fitted():
 def test_long_memory_task_with_ample_budget_tries_both_and_explains():
     # The adding problem: the target depends on a value seen ~60-120 steps back.
     X, y = make_adding_problem(1000, 120, random_state=0)
-    sel = tiny(n_trials=8, max_epochs=1, search_space={**TINY_SPACE, "batch_size": 128},
-               estimator_params={"pooling": "last"}).fit(X, y)
+    sel = tiny(
+        n_trials=8,
+        max_epochs=1,
+        search_space={**TINY_SPACE, "batch_size": 128},
+        estimator_params={"pooling": "last"},
+    ).fit(X, y)
     rec = sel.recommendation_
     assert rec.prior["lstm"] > rec.prior["gru"] and rec.cells == ("lstm", "gru")
     trained = cells_trained(sel)
@@ -138,7 +143,9 @@ def test_infeasible_trials_are_never_trained_nor_chosen():
     assert big and all(r.state == "infeasible" for r in big)
     assert all("> max_params=200" in r.note and r.n_epochs is None for r in big)
     assert sel.best_params_["hidden_size"] == 4
-    assert sel.report_.cells["gru"]["infeasible"] + sel.report_.cells["lstm"]["infeasible"] == len(big)
+    assert sel.report_.cells["gru"]["infeasible"] + sel.report_.cells["lstm"]["infeasible"] == len(
+        big
+    )
 
 
 def test_unsatisfiable_constraint_is_a_clear_error():
@@ -160,8 +167,12 @@ def test_tie_goes_to_the_cell_measured_cheaper_here():
     # Every trial scores the same, so the cells tie and the measured cost decides.
     # GRU's batches take 0.1 s longer than LSTM's: the selector must see it and
     # pick LSTM, whatever the textbook says about GRU being cheaper.
-    sel = tiny(n_trials=8, max_epochs=1, scoring=lambda est, X, y: 0.0,
-               estimator_params={"callbacks": [SlowGRU()]}).fit(X, y)
+    sel = tiny(
+        n_trials=8,
+        max_epochs=1,
+        scoring=lambda est, X, y: 0.0,
+        estimator_params={"callbacks": [SlowGRU()]},
+    ).fit(X, y)
     assert sel.architecture_ == "lstm"
     decision = sel.report_.decision
     assert decision.tie and decision.cost_basis == "seconds_per_epoch"
@@ -194,8 +205,12 @@ def test_per_epoch_scores_are_reported_and_pruning_works():
 
 def test_cross_validation_classification_with_string_labels():
     X, y = short_classes()
-    sel = tiny(n_trials=4, cv=KFold(2), scoring="neg_log_loss", search_space={
-        **TINY_SPACE, "cell": ["lstm"]}).fit(X, y)
+    sel = tiny(
+        n_trials=4,
+        cv=KFold(2),
+        scoring="neg_log_loss",
+        search_space={**TINY_SPACE, "cell": ["lstm"]},
+    ).fit(X, y)
     assert sel.task_ == "classification"
     np.testing.assert_array_equal(sel.classes_, ["down", "up"])
     assert set(sel.predict(X[:5])) <= {"down", "up"}
@@ -225,7 +240,7 @@ def test_ragged_sequences_and_user_arrays_untouched():
     profile = sel.report_.profile
     assert (profile.min_length, profile.max_length, profile.n_features) == (5, 14, 2)
     assert sel.predict(X[:3]).shape == (3,)
-    for a, b in zip(X, copies[0]):
+    for a, b in zip(X, copies[0], strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(y, copies[1])
 
@@ -252,8 +267,17 @@ def test_report_text_dict_and_plot(fitted):
     report = sel.report_
     assert isinstance(report, SelectionReport)
     text = str(report)
-    for section in ("Data ", "Validation ", "Noise ", "Budget ", "Cost measured on this machine",
-                    "Rules that fired", "Trials", "Decision: ", "Refitted on all 120 sequences"):
+    for section in (
+        "Data ",
+        "Validation ",
+        "Noise ",
+        "Budget ",
+        "Cost measured on this machine",
+        "Rules that fired",
+        "Trials",
+        "Decision: ",
+        "Refitted on all 120 sequences",
+    ):
         assert section in text
     data = json.loads(json.dumps(report.to_dict()))
     assert data["decision"]["cell"] == sel.architecture_
@@ -288,8 +312,12 @@ def test_verbose(capsys):
 # ------------------------------------------------ scikit-learn citizenship
 @pytest.mark.parametrize(
     "check",
-    [check_parameters_default_constructible, check_no_attributes_set_in_init,
-     check_get_params_invariance, check_set_params],
+    [
+        check_parameters_default_constructible,
+        check_no_attributes_set_in_init,
+        check_get_params_invariance,
+        check_set_params,
+    ],
 )
 def test_sklearn_parameter_checks(check):
     check("ArchitectureSelector", ArchitectureSelector())
@@ -306,8 +334,9 @@ def test_clone_and_params(fitted):
 
 def test_in_a_pipeline_and_cross_val_score():
     X, y = short_regression(n=80)
-    pipe = Pipeline([("scale", FunctionTransformer(lambda X: X / 2)),
-                     ("select", tiny(n_trials=2))])
+    pipe = Pipeline(
+        [("scale", FunctionTransformer(lambda X: X / 2)), ("select", tiny(n_trials=2))]
+    )
     pipe.fit(X, y)
     assert pipe.predict(X).shape == y.shape
     assert pipe.named_steps["select"].n_features_in_ == 1

@@ -29,8 +29,19 @@ from skrnn.selection._noise import fold_standard_error, score_with_noise
 from skrnn.selection._records import TrialRecord
 from skrnn.selection._space import SearchSpace
 
-PARAM_NAMES = ["hidden_size", "num_layers", "dropout", "lr", "batch_size", "pooling",
-               "bidirectional", "scaling", "max_epochs", "random_state", "cell"]
+PARAM_NAMES = [
+    "hidden_size",
+    "num_layers",
+    "dropout",
+    "lr",
+    "batch_size",
+    "pooling",
+    "bidirectional",
+    "scaling",
+    "max_epochs",
+    "random_state",
+    "cell",
+]
 
 # PyTorch's CPU reality: GRU trains slower than LSTM, though it is smaller.
 CPU_COSTS = {
@@ -69,14 +80,22 @@ def test_criteria_module_does_not_import_torch():
 def test_profile_summarises_lengths():
     p = profile_data([10, 30, 20, 200], n_features=3, task="classification", n_classes=4)
     assert (p.n_sequences, p.n_features, p.min_length, p.median_length, p.max_length) == (
-        4, 3, 10, 25.0, 200)
+        4,
+        3,
+        10,
+        25.0,
+        200,
+    )
     assert p.to_dict()["n_classes"] == 4
 
 
 @pytest.mark.parametrize(
     "median, favours",
-    [(LONG_SEQUENCE_STEPS - 1, "gru"), (LONG_SEQUENCE_STEPS, "gru"),
-     (LONG_SEQUENCE_STEPS + 1, "lstm")],
+    [
+        (LONG_SEQUENCE_STEPS - 1, "gru"),
+        (LONG_SEQUENCE_STEPS, "gru"),
+        (LONG_SEQUENCE_STEPS + 1, "lstm"),
+    ],
 )
 def test_sequence_length_threshold(median, favours):
     (reason,) = reasons_of(recommend(profile(median), n_trials=30), "sequence_length")
@@ -121,21 +140,20 @@ def test_ample_trial_budget_tries_both():
 
 def test_timeout_becomes_a_trial_budget_through_measured_cost():
     # 0.5 s/epoch (the slower cell) x 10 epochs x 2 folds = 10 s per trial
-    rec = recommend(profile(), costs=CPU_COSTS, n_trials=100, timeout=60, max_epochs=10,
-                    n_fits=2)
+    rec = recommend(profile(), costs=CPU_COSTS, n_trials=100, timeout=60, max_epochs=10, n_fits=2)
     assert rec.affordable_trials == 6
     assert rec.cells == ("gru",)
     # on this machine GRU is the slow one: the budget reason says so
     assert "GRU is not the faster cell" in reasons_of(rec, "budget")[0].text
-    assert recommend(profile(), costs=CPU_COSTS, n_trials=100, timeout=600, max_epochs=10,
-                     n_fits=2).try_both
+    assert recommend(
+        profile(), costs=CPU_COSTS, n_trials=100, timeout=600, max_epochs=10, n_fits=2
+    ).try_both
 
 
 def test_measured_cost_note_follows_measurements_not_the_textbook():
     note = reasons_of(recommend(profile(), costs=CPU_COSTS, n_trials=30), "measured_cost")[0]
     assert "NOT the cheaper cell" in note.text and "5.0x" in note.text
-    note = reasons_of(recommend(profile(), costs=TEXTBOOK_COSTS, n_trials=30),
-                      "measured_cost")[0]
+    note = reasons_of(recommend(profile(), costs=TEXTBOOK_COSTS, n_trials=30), "measured_cost")[0]
     assert "GRU trains faster" in note.text
 
 
@@ -147,8 +165,9 @@ def test_resource_rule_votes_for_the_measured_cheaper_cell():
     rec = recommend(profile(), constraints=latency, costs=TEXTBOOK_COSTS, n_trials=30)
     assert reasons_of(rec, "resources")[0].favours == "gru"
     # parameters: GRU is smaller whatever the machine
-    rec = recommend(profile(), constraints=Constraints(max_params=10_000), costs=CPU_COSTS,
-                    n_trials=30)
+    rec = recommend(
+        profile(), constraints=Constraints(max_params=10_000), costs=CPU_COSTS, n_trials=30
+    )
     assert reasons_of(rec, "resources")[0].favours == "gru"
 
 
@@ -158,15 +177,24 @@ def test_no_constraint_no_resource_vote():
 
 
 def test_constraint_excludes_a_cell_that_cannot_meet_it():
-    rec = recommend(profile(), constraints=Constraints(max_params=350), costs=CPU_COSTS,
-                    n_trials=30)
-    assert set(rec.excluded) == {"lstm"} and "400 parameters > max_params=350" in rec.excluded["lstm"]
+    rec = recommend(
+        profile(), constraints=Constraints(max_params=350), costs=CPU_COSTS, n_trials=30
+    )
+    assert (
+        set(rec.excluded) == {"lstm"} and "400 parameters > max_params=350" in rec.excluded["lstm"]
+    )
     assert rec.cells == ("gru",) and rec.prior == {"gru": 1.0, "lstm": 0.0}
-    rec = recommend(profile(), constraints=Constraints(max_fit_seconds=2.0), costs=CPU_COSTS,
-                    n_trials=30, max_epochs=10)
+    rec = recommend(
+        profile(),
+        constraints=Constraints(max_fit_seconds=2.0),
+        costs=CPU_COSTS,
+        n_trials=30,
+        max_epochs=10,
+    )
     assert set(rec.excluded) == {"gru"}  # 0.5 s/epoch x 10 epochs = 5 s > 2 s
-    rec = recommend(profile(), constraints=Constraints(max_latency_ms=0.1), costs=CPU_COSTS,
-                    n_trials=30)
+    rec = recommend(
+        profile(), constraints=Constraints(max_latency_ms=0.1), costs=CPU_COSTS, n_trials=30
+    )
     assert rec.cells == ()
 
 
@@ -192,8 +220,12 @@ def test_constraints_violations_name_every_broken_limit():
     max_params=st.one_of(st.none(), st.integers(1, 1000)),
 )
 def test_recommendation_invariants(median, n, n_trials, max_params):
-    rec = recommend(profile(median, n), constraints=Constraints(max_params=max_params),
-                    costs=CPU_COSTS, n_trials=n_trials)
+    rec = recommend(
+        profile(median, n),
+        constraints=Constraints(max_params=max_params),
+        costs=CPU_COSTS,
+        n_trials=n_trials,
+    )
     assert math.isclose(sum(rec.prior.values()), 1.0) or rec.cells == ()
     assert all(rec.prior[c] == 0 for c in rec.excluded)
     assert set(rec.cells).isdisjoint(rec.excluded)
@@ -205,13 +237,20 @@ def test_recommendation_invariants(median, n, n_trials, max_params):
 
 # ------------------------------------------------------------------ decision
 def rec(number, cell, score, se=0.01, spe=0.1, lat=1.0, params=100, state="complete"):
-    return TrialRecord(number=number, cell=cell, state=state, score=score, score_se=se,
-                       seconds_per_epoch=spe, latency_ms=lat, n_params=params)
+    return TrialRecord(
+        number=number,
+        cell=cell,
+        state=state,
+        score=score,
+        score_se=se,
+        seconds_per_epoch=spe,
+        latency_ms=lat,
+        n_params=params,
+    )
 
 
 def test_clearly_better_score_wins_even_if_slower():
-    d = decide([rec(0, "gru", 0.90, spe=1.0), rec(1, "lstm", 0.80, spe=0.1),
-                rec(2, "lstm", 0.70)])
+    d = decide([rec(0, "gru", 0.90, spe=1.0), rec(1, "lstm", 0.80, spe=0.1), rec(2, "lstm", 0.70)])
     assert (d.cell, d.trial, d.tie) == ("gru", 0, False)
     assert d.noise == pytest.approx(math.sqrt(2) * 0.01)
     assert "better validated score" in d.reason
@@ -248,16 +287,21 @@ def test_unknown_noise_compares_strictly():
 
 
 def test_only_one_cell_usable():
-    records = [rec(0, "gru", 0.5), rec(1, "lstm", None, state="infeasible"),
-               rec(2, "lstm", None, state="pruned")]
+    records = [
+        rec(0, "gru", 0.5),
+        rec(1, "lstm", None, state="infeasible"),
+        rec(2, "lstm", None, state="pruned"),
+    ]
     d = decide(records)
     assert d.cell == "gru" and "1 infeasible, 1 pruned" in d.reason
     assert "LSTM was not tried" in decide([rec(0, "gru", 0.5)]).reason
 
 
 def test_no_usable_trial_raises_with_what_happened():
-    records = [TrialRecord(0, "gru", "infeasible", note="9 parameters > max_params=1"),
-               TrialRecord(1, "lstm", "failed", note="RuntimeError: boom")]
+    records = [
+        TrialRecord(0, "gru", "infeasible", note="9 parameters > max_params=1"),
+        TrialRecord(1, "lstm", "failed", note="RuntimeError: boom"),
+    ]
     with pytest.raises(ValueError, match="1 infeasible, 1 failed.*max_params=1"):
         decide(records)
 
@@ -265,25 +309,38 @@ def test_no_usable_trial_raises_with_what_happened():
 # ------------------------------------------------------------- search space
 def test_search_space_merges_overrides_over_defaults():
     space = SearchSpace(
-        {"hidden_size": [4, 8], "lr": FloatDistribution(1e-3, 1e-2, log=True), "dropout": 0.1,
-         "bidirectional": [False, True], "cell": "lstm"},
+        {
+            "hidden_size": [4, 8],
+            "lr": FloatDistribution(1e-3, 1e-2, log=True),
+            "dropout": 0.1,
+            "bidirectional": [False, True],
+            "cell": "lstm",
+        },
         PARAM_NAMES,
     )
     assert space.cells == ("lstm",)
     assert space.distributions["hidden_size"] == CategoricalDistribution((4, 8))
     assert space.fixed == {"dropout": 0.1}
     assert "num_layers" in space.distributions and "dropout" not in space.distributions
-    assert space.cheapest() == {"dropout": 0.1, "hidden_size": 4, "lr": 1e-3,
-                                "bidirectional": False, "num_layers": 1, "batch_size": 128}
-    typical = space.typical({"hidden_size": 64, "lr": 3e-3, "num_layers": 1, "batch_size": 32,
-                             "bidirectional": False})
+    assert space.cheapest() == {
+        "dropout": 0.1,
+        "hidden_size": 4,
+        "lr": 1e-3,
+        "bidirectional": False,
+        "num_layers": 1,
+        "batch_size": 128,
+    }
+    typical = space.typical(
+        {"hidden_size": 64, "lr": 3e-3, "num_layers": 1, "batch_size": 32, "bidirectional": False}
+    )
     assert typical["hidden_size"] == 4 and typical["lr"] == 3e-3 and typical["batch_size"] == 32
 
 
 def test_study_params_round_trip():
     space = SearchSpace({"hidden_size": IntDistribution(4, 64, log=True)}, PARAM_NAMES)
-    params = space.typical({"hidden_size": 16, "num_layers": 1, "dropout": 0.0, "lr": 3e-3,
-                            "batch_size": 32})
+    params = space.typical(
+        {"hidden_size": 16, "num_layers": 1, "dropout": 0.0, "lr": 3e-3, "batch_size": 32}
+    )
     study_params = space.to_study_params("gru", params)
     assert study_params["cell"] == "gru" and study_params["gru__hidden_size"] == 16
     assert SearchSpace.from_study_params(study_params) == ("gru", params)
@@ -332,13 +389,20 @@ def test_bootstrap_standard_error_matches_the_binomial():
     n = 400
     X = np.zeros((n, 1))
     y = np.array(["a", "a", "b", "b"] * (n // 4))  # correct on half of the rows
-    score, se = score_with_noise(get_scorer("accuracy"), AlternatingClassifier(), X, y,
-                                 classification=True, random_state=0)
+    score, se = score_with_noise(
+        get_scorer("accuracy"), AlternatingClassifier(), X, y, classification=True, random_state=0
+    )
     assert score == 0.5
     assert se == pytest.approx(math.sqrt(0.25 / n), rel=0.2)
     # scorers reading predict_proba work from the stored predictions too
-    _, se = score_with_noise(get_scorer("neg_log_loss"), AlternatingClassifier(), X, y,
-                             classification=True, random_state=0)
+    _, se = score_with_noise(
+        get_scorer("neg_log_loss"),
+        AlternatingClassifier(),
+        X,
+        y,
+        classification=True,
+        random_state=0,
+    )
     assert se > 0
 
 
@@ -353,9 +417,14 @@ def test_cellwise_pruner_compares_a_trial_only_with_its_own_cell():
     dist = {"cell": CategoricalDistribution(("gru", "lstm"))}
     # GRU learns fast, LSTM slowly: at step 0 GRU trials sit at 0.9, LSTM at 0.2
     for cell, value in [("gru", 0.9)] * 3 + [("lstm", 0.2)] * 3:
-        study.add_trial(optuna.trial.create_trial(
-            params={"cell": cell}, distributions=dist, value=value,
-            intermediate_values={0: value}))
+        study.add_trial(
+            optuna.trial.create_trial(
+                params={"cell": cell},
+                distributions=dist,
+                value=value,
+                intermediate_values={0: value},
+            )
+        )
     study.enqueue_trial({"cell": "lstm"})
     trial = study.ask()
     trial.suggest_categorical("cell", ("gru", "lstm"))

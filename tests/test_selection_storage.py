@@ -15,8 +15,10 @@ from optuna.trial import TrialState
 
 from skrnn import ArchitectureSelector
 
-SETTINGS = dict(max_epochs=2, search_space={"hidden_size": [4, 6], "num_layers": 1,
-                                            "dropout": 0.0, "batch_size": 32})
+SETTINGS = dict(
+    max_epochs=2,
+    search_space={"hidden_size": [4, 6], "num_layers": 1, "dropout": 0.0, "batch_size": 32},
+)
 
 
 def data():
@@ -52,12 +54,15 @@ ArchitectureSelector(n_trials={n_trials}, storage=storage, study_name="shared", 
 def test_worker_processes_share_one_study(tmp_path):
     n_trials = 8
     code = WORKER.format(tests=os.path.dirname(__file__), folder=str(tmp_path), n_trials=n_trials)
-    workers = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
-               for _ in range(2)]
+    workers = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     deadline = time.time() + 120
     while len(list(tmp_path.glob("ready-*"))) < 2:
-        assert time.time() < deadline and all(w.poll() is None for w in workers), \
-            [w.stderr.read() for w in workers if w.poll() is not None]
+        assert time.time() < deadline and all(w.poll() is None for w in workers), [
+            w.stderr.read() for w in workers if w.poll() is not None
+        ]
         time.sleep(0.05)
     (tmp_path / "go").touch()
     for w in workers:
@@ -78,13 +83,20 @@ def test_worker_processes_share_one_study(tmp_path):
 
     # A final fit on the same study runs nothing new and decides from all trials.
     X, y = data()
-    sel = ArchitectureSelector(n_trials=n_trials, storage=storage, study_name="shared",
-                               **SETTINGS).fit(X, y)
+    sel = ArchitectureSelector(
+        n_trials=n_trials, storage=storage, study_name="shared", **SETTINGS
+    ).fit(X, y)
     assert len(sel.study_.trials) == len(trials)
     assert sorted(r.number for r in sel.report_.records) == [t.number for t in trials]
     # the winner is the best trial of its cell among the trials of both workers
-    best = max((t for t in finished if t.state == TrialState.COMPLETE
-                and t.params["cell"] == sel.architecture_), key=lambda t: t.value)
+    best = max(
+        (
+            t
+            for t in finished
+            if t.state == TrialState.COMPLETE and t.params["cell"] == sel.architecture_
+        ),
+        key=lambda t: t.value,
+    )
     assert sel.report_.decision.trial == best.number and sel.best_score_ == best.value
     assert sum(c["trials"] for c in sel.report_.cells.values()) == len(finished)
 
@@ -94,8 +106,9 @@ def test_rerun_resumes_the_study(tmp_path):
     X, y = data()
 
     def fit(n_trials, **params):
-        return ArchitectureSelector(n_trials=n_trials, storage=url, study_name="resume",
-                                    **{**SETTINGS, **params}).fit(X, y)
+        return ArchitectureSelector(
+            n_trials=n_trials, storage=url, study_name="resume", **{**SETTINGS, **params}
+        ).fit(X, y)
 
     first = fit(3)
     assert [t.params["cell"] for t in first.study_.trials] == ["gru"] * 3  # little budget
@@ -109,7 +122,8 @@ def test_rerun_resumes_the_study(tmp_path):
 
     third = fit(9)  # nothing left to run: same trials, same decision
     assert [(t.number, t.value) for t in third.study_.trials] == [
-        (t.number, t.value) for t in trials]
+        (t.number, t.value) for t in trials
+    ]
     assert third.best_params_ == second.best_params_
 
     with pytest.raises(ValueError, match="use another study_name"):

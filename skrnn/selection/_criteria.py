@@ -43,11 +43,19 @@ MIN_TRIALS_PER_CELL = 4
 #: (relative): timings on a shared machine jitter by several percent.
 CHEAPER_MARGIN = 0.10
 
-_NAMES = {"gru": "GRU", "lstm": "LSTM"}
+#: How the report writes each cell.
+CELL_NAMES = {"gru": "GRU", "lstm": "LSTM"}
+
+
+class AsDict:
+    """Mixin for the dataclasses here: ``to_dict()``, JSON-ready values."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
-class DataProfile:
+class DataProfile(AsDict):
     """What the criteria need to know about the training data.
 
     Attributes
@@ -70,9 +78,6 @@ class DataProfile:
     max_length: float
     task: str
     n_classes: int | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def profile_data(lengths, n_features: int, task: str, n_classes: int | None = None):
@@ -105,7 +110,7 @@ def profile_data(lengths, n_features: int, task: str, n_classes: int | None = No
 
 
 @dataclass(frozen=True)
-class CellCost:
+class CellCost(AsDict):
     """Cost of one cell measured on this machine through the estimator.
 
     Attributes
@@ -122,12 +127,9 @@ class CellCost:
     seconds_per_epoch: float
     latency_ms: float
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class Constraints:
+class Constraints(AsDict):
     """Hard limits a chosen model must respect (``None``: no limit).
 
     Attributes
@@ -163,9 +165,8 @@ class Constraints:
         if self.max_params is not None and cost.n_params > self.max_params:
             out.append(f"{cost.n_params:,} parameters > max_params={self.max_params:,}")
         if self.max_latency_ms is not None and cost.latency_ms > self.max_latency_ms:
-            out.append(
-                f"predict latency {cost.latency_ms:.3g} ms > max_latency_ms={self.max_latency_ms:g}"
-            )
+            limit = self.max_latency_ms
+            out.append(f"predict latency {cost.latency_ms:.3g} ms > max_latency_ms={limit:g}")
         fit_seconds = cost.seconds_per_epoch * n_epochs
         if self.max_fit_seconds is not None and fit_seconds > self.max_fit_seconds:
             out.append(
@@ -174,12 +175,9 @@ class Constraints:
             )
         return out
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class Reason:
+class Reason(AsDict):
     """One rule that fired.
 
     Attributes
@@ -196,9 +194,6 @@ class Reason:
     rule: str
     favours: str | None
     text: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -345,7 +340,7 @@ def resource_rule(constraints: Constraints, costs: dict | None, n_epochs: int):
         broken = constraints.violations(cost, n_epochs)
         if broken:
             excluded[cell] = (
-                f"{_NAMES[cell]} is excluded: even its smallest configuration breaks the "
+                f"{CELL_NAMES[cell]} is excluded: even its smallest configuration breaks the "
                 f"constraints ({'; '.join(broken)})."
             )
     if set(costs) == set(CELLS):
@@ -357,7 +352,9 @@ def resource_rule(constraints: Constraints, costs: dict | None, n_epochs: int):
             values = f"GRU {fmt.format(gru)} vs LSTM {fmt.format(lstm)}"
             if verdict == 0:
                 reasons.append(
-                    Reason("resources", None, f"{limit} is set; both cells measure alike ({values}).")
+                    Reason(
+                        "resources", None, f"{limit} is set; both cells measure alike ({values})."
+                    )
                 )
                 continue
             winner = "gru" if verdict < 0 else "lstm"
@@ -366,7 +363,7 @@ def resource_rule(constraints: Constraints, costs: dict | None, n_epochs: int):
                 Reason(
                     "resources",
                     winner,
-                    f"{limit} is set and {_NAMES[winner]} has the lower {label} measured "
+                    f"{limit} is set and {CELL_NAMES[winner]} has the lower {label} measured "
                     f"here ({values}){textbook}.",
                 )
             )
@@ -382,9 +379,17 @@ def affordable_trials(n_trials: int | None, timeout: float | None, trial_seconds
     return limit
 
 
-def budget_rule(n_affordable: float, candidates: tuple, trial_seconds: float | None = None,
-                costs: dict | None = None):
+def budget_rule(
+    n_affordable: float,
+    candidates: tuple,
+    trial_seconds: float | None = None,
+    costs: dict | None = None,
+    by_timeout: bool = False,
+):
     """Little budget -> only GRU; ample -> test both.
+
+    ``by_timeout`` says the timeout, not ``n_trials``, set ``n_affordable``
+    (``trial_seconds`` trials' worst-case duration).
 
     Returns
     -------
@@ -393,21 +398,24 @@ def budget_rule(n_affordable: float, candidates: tuple, trial_seconds: float | N
         The candidates the budget allows.
     """
     needed = 2 * MIN_TRIALS_PER_CELL
-    if n_affordable >= needed or len(candidates) < 2:
-        shown = "unlimited trials" if math.isinf(n_affordable) else f"{n_affordable:g} trials"
-        return (
-            Reason(
-                "budget",
-                None,
-                f"Ample budget ({shown} >= {needed}): both cells can be tuned and compared.",
-            ),
-            tuple(candidates),
+    shown = "unlimited trials" if math.isinf(n_affordable) else f"{n_affordable:g} trials"
+    if len(candidates) < 2:
+        only = " and ".join(CELL_NAMES[c] for c in candidates) or "no cell"
+        text = f"Only {only} can be tried, so the whole budget ({shown}) goes to it."
+        return Reason("budget", None, text), tuple(candidates)
+    if n_affordable >= needed:
+        text = f"Ample budget ({shown} >= {needed}): both cells can be tuned and compared."
+        return Reason("budget", None, text), tuple(candidates)
+    if by_timeout:
+        budget = (
+            f"the timeout fits about {n_affordable:g} trials of up to {trial_seconds:.3g} s each"
         )
-    per_trial = f" of up to {trial_seconds:.3g} s each" if trial_seconds else ""
+    else:
+        budget = f"{n_affordable:g} trials"
     text = (
-        f"Little budget ({n_affordable:g} trials{per_trial} < {needed}, i.e. "
-        f"{MIN_TRIALS_PER_CELL} per cell): too few to compare both cells, so only GRU "
-        "is tried, where the guidance says to start when time is short."
+        f"Little budget ({budget}, fewer than the {needed} needed to tune "
+        f"{MIN_TRIALS_PER_CELL} per cell): too few to compare both cells, so only GRU is "
+        "tried, where the guidance says to start when time is short."
     )
     if costs and set(costs) == set(CELLS):
         if cheaper(costs["gru"].seconds_per_epoch, costs["lstm"].seconds_per_epoch) > 0:
@@ -467,7 +475,8 @@ def recommend(
     if costs:
         trial_seconds = max(c.seconds_per_epoch for c in costs.values()) * max_epochs * n_fits
     n_affordable = affordable_trials(n_trials, timeout, trial_seconds)
-    budget_reason, cells = budget_rule(n_affordable, allowed, trial_seconds, costs)
+    by_timeout = n_trials is None or n_affordable < n_trials
+    budget_reason, cells = budget_rule(n_affordable, allowed, trial_seconds, costs, by_timeout)
     reasons.append(budget_reason)
     if tuple(candidates) != CELLS:
         reasons.append(

@@ -17,14 +17,13 @@ slightly: a difference the rule calls real is real.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from ._criteria import CELLS, Constraints, cheaper
+from ._criteria import CELL_NAMES, CELLS, AsDict, Constraints, cheaper
 
 #: Score differences within this many standard errors of the difference tie.
 TIE_STANDARD_ERRORS = 1.0
 
-_NAMES = {"gru": "GRU", "lstm": "LSTM"}
 
 # (record attribute, what it is, format): the costs a tie can be broken on.
 _COSTS = {
@@ -35,7 +34,7 @@ _COSTS = {
 
 
 @dataclass(frozen=True)
-class Decision:
+class Decision(AsDict):
     """The chosen cell and why.
 
     Attributes
@@ -63,9 +62,6 @@ class Decision:
     difference: float | None = None
     noise: float | None = None
     cost_basis: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def tie_break_cost(constraints: Constraints | None) -> str:
@@ -101,12 +97,12 @@ def _fmt(score: float, se: float | None) -> str:
 def _why_unusable(records, cell: str) -> str:
     mine = [r for r in records if r.cell == cell]
     if not mine:
-        return f"{_NAMES[cell]} was not tried"
+        return f"{CELL_NAMES[cell]} was not tried"
     counts = {}
     for r in mine:
         counts[r.state] = counts.get(r.state, 0) + 1
     detail = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-    return f"none of the {len(mine)} {_NAMES[cell]} trials finished usably ({detail})"
+    return f"none of the {len(mine)} {CELL_NAMES[cell]} trials finished usably ({detail})"
 
 
 def decide(records, constraints: Constraints | None = None) -> Decision:
@@ -141,13 +137,13 @@ def decide(records, constraints: Constraints | None = None) -> Decision:
             "can be chosen. " + (f"Reasons: {'; '.join(notes[:3])}." if notes else "")
         )
     if len(best) == 1:
-        (cell, winner), = best.items()
+        ((cell, winner),) = best.items()
         other = next(c for c in CELLS if c != cell)
         return Decision(
             cell=cell,
             trial=winner.number,
             reason=(
-                f"{_NAMES[cell]} is the only cell with usable trials "
+                f"{CELL_NAMES[cell]} is the only cell with usable trials "
                 f"({_why_unusable(records, other)}); its best score is "
                 f"{_fmt(winner.score, winner.score_se)}."
             ),
@@ -172,7 +168,7 @@ def decide(records, constraints: Constraints | None = None) -> Decision:
             cell=higher.cell,
             trial=higher.number,
             reason=(
-                f"{_NAMES[higher.cell]} has the better validated score: {scores}; the "
+                f"{CELL_NAMES[higher.cell]} has the better validated score: {scores}; the "
                 f"difference {abs(difference):.2g} is {noise_text}."
             ),
             difference=difference,
@@ -193,9 +189,9 @@ def decide(records, constraints: Constraints | None = None) -> Decision:
             reason=(
                 f"GRU and LSTM tie: {scores}; the difference {abs(difference):.2g} is "
                 f"within the noise of the comparison ({noise:.2g}). "
-                f"{_NAMES[winner.cell]} wins the tie because it is cheaper as measured "
+                f"{CELL_NAMES[winner.cell]} wins the tie because it is cheaper as measured "
                 f"here, by {label}: {fmt.format(getattr(winner, attr))} vs "
-                f"{_NAMES[loser.cell]}'s {fmt.format(getattr(loser, attr))}."
+                f"{CELL_NAMES[loser.cell]}'s {fmt.format(getattr(loser, attr))}."
             ),
             tie=True,
             difference=difference,
@@ -207,7 +203,7 @@ def decide(records, constraints: Constraints | None = None) -> Decision:
         trial=higher.number,
         reason=(
             f"GRU and LSTM tie within the noise ({scores}; noise {noise:.2g}) and cost "
-            f"about the same here, so the higher score decides: {_NAMES[higher.cell]}."
+            f"about the same here, so the higher score decides: {CELL_NAMES[higher.cell]}."
         ),
         tie=True,
         difference=difference,

@@ -10,6 +10,9 @@ from __future__ import annotations
 import math
 import os
 import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import optuna
@@ -19,9 +22,11 @@ from sklearn.utils import _safe_indexing
 from ..classifier import GRUClassifier, LSTMClassifier
 from ..regressor import GRURegressor, LSTMRegressor
 from ._cost import count_parameters, predict_latency_ms, probe_cost, seconds_per_epoch
+from ._criteria import Constraints
 from ._noise import fold_standard_error, score_with_noise
 from ._pruning import EpochScoreReporter
 from ._records import ATTR
+from ._space import SearchSpace
 
 ESTIMATORS = {
     ("regression", "gru"): GRURegressor,
@@ -47,10 +52,11 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass(kw_only=True)
 class Objective:
     """The Optuna objective of :class:`~skrnn.selection.ArchitectureSelector`.
 
-    Parameters
+    Attributes
     ----------
     task : {"regression", "classification"}
     space : SearchSpace
@@ -71,19 +77,17 @@ class Objective:
         Study seed; each trial derives its own from it.
     """
 
-    def __init__(self, *, task, space, fixed, max_epochs, X, y, splits, scorer, constraints,
-                 X_one, seed):
-        self.task = task
-        self.space = space
-        self.fixed = fixed
-        self.max_epochs = max_epochs
-        self.X = X
-        self.y = y
-        self.splits = splits
-        self.scorer = scorer
-        self.constraints = constraints
-        self.X_one = X_one
-        self.seed = seed
+    task: str
+    space: SearchSpace
+    fixed: dict
+    max_epochs: int
+    X: Any
+    y: Any
+    splits: list
+    scorer: Callable
+    constraints: Constraints
+    X_one: Any
+    seed: int | None
 
     def __call__(self, trial) -> float:
         cell, params = self.space.suggest(trial)
@@ -112,7 +116,11 @@ class Objective:
             # Before training: a few batches give the exact size, the latency
             # and the epoch time, enough to reject an infeasible trial cheaply.
             cost = probe_cost(
-                estimator, self.X, self.y, self.X_one, classification=classification,
+                estimator,
+                self.X,
+                self.y,
+                self.X_one,
+                classification=classification,
                 random_state=seed,
             )
             info.update(cost.to_dict())
@@ -138,7 +146,11 @@ class Objective:
             if k == 0 and not probed:
                 info["latency_ms"] = predict_latency_ms(model, self.X_one)
             score, error = score_with_noise(
-                self.scorer, model, X_valid, y_valid, classification=classification,
+                self.scorer,
+                model,
+                X_valid,
+                y_valid,
+                classification=classification,
                 random_state=seed,
             )
             scores.append(score)

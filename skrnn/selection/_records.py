@@ -1,41 +1,33 @@
 """One trial of the study, as the decision and the report see it.
 
 The objective stores everything it measures in one user attribute of the
-trial, :data:`ATTR` (a dict of JSON values, so any Optuna storage keeps it,
-written once per trial), and this module reads it back. Because the record is rebuilt from storage, a decision made in one
-process sees the trials of every process sharing the study.
+trial, :data:`ATTR`: a dict of JSON values (any Optuna storage keeps it),
+written once per trial (each write is a transaction in a database storage).
+Its keys: ``cell``, ``random_state`` (seed of the trial's estimators),
+``worker`` (``"<host>:<pid>"``), ``score_se``, ``fold_scores``, ``n_params``,
+``seconds_per_epoch``, ``latency_ms``, ``n_epochs``, ``infeasible`` (why the
+trial breaks a constraint) and ``error`` (why it failed).
+
+The record is rebuilt from storage, so a decision made in one process sees
+the trials of every process sharing the study.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from optuna.trial import TrialState
 
+from ._criteria import AsDict
 from ._space import SearchSpace
 
 #: The trial user attribute holding the objective's measurements.
 ATTR = "skrnn"
 
-#: Keys of that attribute (all JSON-serialisable).
-KEYS = (
-    "cell",  # "gru" / "lstm"
-    "random_state",  # seed of the trial's estimators
-    "worker",  # "<host>:<pid>" of the process that ran it
-    "score_se",  # standard error of the score (see _noise)
-    "fold_scores",  # score on each validation fold
-    "n_params",  # trainable parameters
-    "seconds_per_epoch",  # measured training time per epoch
-    "latency_ms",  # measured single-sequence predict time
-    "n_epochs",  # epochs trained (first fold)
-    "infeasible",  # why the trial breaks a constraint, if it does
-    "error",  # "<type>: <message>" of the exception that failed the trial
-)
-
 
 @dataclass(frozen=True)
-class TrialRecord:
+class TrialRecord(AsDict):
     """What one trial did.
 
     Attributes
@@ -77,9 +69,6 @@ class TrialRecord:
         """Complete, feasible and with a finite score: may win."""
         return self.state == "complete" and self.score is not None and math.isfinite(self.score)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 def _finite_or_none(value):
     return None if value is None or not math.isfinite(value) else float(value)
@@ -96,9 +85,12 @@ def record_from_trial(trial) -> TrialRecord:
     elif trial.state == TrialState.COMPLETE:
         state = "complete"
     elif trial.state == TrialState.PRUNED:
-        state, note = "pruned", f"pruned after epoch {trial.last_step + 1}" if (
-            trial.last_step is not None
-        ) else "pruned"
+        state, note = (
+            "pruned",
+            f"pruned after epoch {trial.last_step + 1}"
+            if (trial.last_step is not None)
+            else "pruned",
+        )
     elif trial.state == TrialState.FAIL:
         state, note = "failed", attrs.get("error")
     else:

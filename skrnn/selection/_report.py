@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._criteria import CELLS, DataProfile, Recommendation
+from ._criteria import CELL_NAMES, CELLS, DataProfile, Recommendation
 from ._decision import Decision
 
-_NAMES = {"gru": "GRU", "lstm": "LSTM"}
 _COLORS = {"gru": "tab:blue", "lstm": "tab:orange"}
 _STATES = ("complete", "pruned", "infeasible", "failed")
 
@@ -131,7 +130,8 @@ class SelectionReport:
         lines = [
             "GRU or LSTM? ArchitectureSelector report",
             "=" * 40,
-            f"Data         {p.n_sequences:,} sequences of {p.n_features} feature(s), {lengths}; {task}",
+            f"Data         {p.n_sequences:,} sequences of {p.n_features} feature(s), "
+            f"{lengths}; {task}",
             f"Validation   {s['validation']}; score: {s['scoring']} (higher is better)",
             f"Noise        {s['noise']}",
             f"Budget       {budget} (timeout {timeout}), at most {s['max_epochs']} epochs per fit",
@@ -143,18 +143,24 @@ class SelectionReport:
             lines += [f"Cost measured on this machine ({ref}):", _cost_table(self.costs), ""]
         lines.append("Rules that fired")
         for reason in self.recommendation.reasons:
-            tag = f" [favours {_NAMES[reason.favours]}]" if reason.favours else ""
+            tag = f" [favours {CELL_NAMES[reason.favours]}]" if reason.favours else ""
             lines.append(f"  - {reason.text}{tag}")
-        prior = ", ".join(f"{_NAMES[c]} {v:.2f}" for c, v in self.recommendation.prior.items())
-        tried = ", ".join(_NAMES[c] for c in self.recommendation.cells)
+        prior = ", ".join(f"{CELL_NAMES[c]} {v:.2f}" for c, v in self.recommendation.prior.items())
+        tried = ", ".join(CELL_NAMES[c] for c in self.recommendation.cells)
         lines += [f"  Prior: {prior}; cells tried: {tried}", ""]
         lines += ["Trials (cost columns: each cell's best trial)", self._trial_table(), ""]
         running = sum(v["running"] for v in self.cells.values())
         if running:
-            lines += [f"({running} trial(s) still running in other processes are not included.)", ""]
-        lines += [f"Decision: {_NAMES[self.decision.cell]}", f"  {self.decision.reason}"]
-        params = ", ".join(f"{k}={_num(v, '{:.3g}') if isinstance(v, float) else v}"
-                           for k, v in self.best_params.items() if k != "cell")
+            lines += [
+                f"({running} trial(s) still running in other processes are not included.)",
+                "",
+            ]
+        lines += [f"Decision: {CELL_NAMES[self.decision.cell]}", f"  {self.decision.reason}"]
+        params = ", ".join(
+            f"{k}={_num(v, '{:.3g}') if isinstance(v, float) else v}"
+            for k, v in self.best_params.items()
+            if k != "cell"
+        )
         lines.append(f"  Best hyperparameters (trial {self.decision.trial}): {params}")
         if self.final_model:
             f = self.final_model
@@ -168,18 +174,36 @@ class SelectionReport:
         return f"SelectionReport(architecture={self.decision.cell!r}, trials={len(self.records)})"
 
     def _trial_table(self) -> str:
-        header = ("cell", "trials", "complete", "pruned", "infeasible", "failed", "best score",
-                  "median", "s/epoch", "predict ms", "parameters")
+        header = (
+            "cell",
+            "trials",
+            "complete",
+            "pruned",
+            "infeasible",
+            "failed",
+            "best score",
+            "median",
+            "s/epoch",
+            "predict ms",
+            "parameters",
+        )
         rows = [header]
         for cell, c in self.cells.items():
             best = _num(c["best_score"])
             if c["best_score_se"] is not None:
                 best += f" ± {c['best_score_se']:.2g}"
-            rows.append((
-                _NAMES[cell], str(c["trials"]), *(str(c[s]) for s in _STATES), best,
-                _num(c["median_score"]), _num(c["seconds_per_epoch"], "{:.3g}"),
-                _num(c["latency_ms"], "{:.3g}"), _num(c["n_params"], "{:,}"),
-            ))
+            rows.append(
+                (
+                    CELL_NAMES[cell],
+                    str(c["trials"]),
+                    *(str(c[s]) for s in _STATES),
+                    best,
+                    _num(c["median_score"]),
+                    _num(c["seconds_per_epoch"], "{:.3g}"),
+                    _num(c["latency_ms"], "{:.3g}"),
+                    _num(c["n_params"], "{:,}"),
+                )
+            )
         return _table(rows)
 
     # ------------------------------------------------------------ as a figure
@@ -204,6 +228,7 @@ class SelectionReport:
         """
         try:
             import matplotlib.pyplot as plt
+            from matplotlib.ticker import MaxNLocator
         except ImportError as exc:
             raise ImportError(
                 "SelectionReport.plot needs matplotlib: pip install matplotlib "
@@ -213,34 +238,56 @@ class SelectionReport:
         scoring = self.settings["scoring"]
         for cell in CELLS:
             mine = [r for r in self.records if r.cell == cell]
+            if not mine:
+                continue
             done = [r for r in mine if r.usable]
             pruned = [r for r in mine if r.state == "pruned" and r.last_score is not None]
-            color, name = _COLORS[cell], _NAMES[cell]
-            ax_trials.scatter([r.number for r in done], [r.score for r in done], color=color,
-                              label=f"{name} ({len(done)} complete)")
+            color, name = _COLORS[cell], CELL_NAMES[cell]
+            ax_trials.scatter(
+                [r.number for r in done],
+                [r.score for r in done],
+                color=color,
+                label=f"{name} ({len(done)} complete)",
+            )
             if pruned:
-                ax_trials.scatter([r.number for r in pruned], [r.last_score for r in pruned],
-                                  facecolors="none", edgecolors=color,
-                                  label=f"{name} pruned (last score)")
+                ax_trials.scatter(
+                    [r.number for r in pruned],
+                    [r.last_score for r in pruned],
+                    facecolors="none",
+                    edgecolors=color,
+                    label=f"{name} pruned (last score)",
+                )
             timed = [r for r in done if r.seconds_per_epoch]
-            ax_cost.scatter([r.seconds_per_epoch for r in timed], [r.score for r in timed],
-                            color=color, label=name)
-            best = self.cells[cell]["best_trial"]
-            for r in done:
-                if r.number == best:
-                    ax_trials.scatter(r.number, r.score, marker="*", s=250, color=color,
-                                      edgecolors="black", zorder=3)
-                    if r.seconds_per_epoch:
-                        ax_cost.scatter(r.seconds_per_epoch, r.score, marker="*", s=250,
-                                        color=color, edgecolors="black", zorder=3)
+            ax_cost.scatter(
+                [r.seconds_per_epoch for r in timed],
+                [r.score for r in timed],
+                color=color,
+                label=name,
+            )
+            best = next((r for r in done if r.number == self.cells[cell]["best_trial"]), None)
+            if best is not None:
+                star = dict(marker="*", s=250, color=color, edgecolors="black", zorder=3)
+                ax_trials.scatter(best.number, best.score, **star)
+                if best.seconds_per_epoch:
+                    ax_cost.scatter(best.seconds_per_epoch, best.score, **star)
         ax_trials.set(title="Validation score per trial", xlabel="trial", ylabel=scoring)
-        ax_cost.set(title="Score against measured training cost", xlabel="seconds per epoch",
-                    ylabel=scoring, xscale="log")
+        ax_trials.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_cost.set(
+            title="Score against measured training cost",
+            xlabel="seconds per epoch",
+            ylabel=scoring,
+        )
+        seconds = [r.seconds_per_epoch for r in self.records if r.usable and r.seconds_per_epoch]
+        if seconds and max(seconds) > 10 * min(seconds):
+            ax_cost.set_xscale("log")
         for ax in (ax_trials, ax_cost):
             _robust_ylim(ax, [r.score for r in self.records if r.usable])
-            ax.legend(fontsize="small")
-        fig.suptitle(f"ArchitectureSelector chose {_NAMES[self.decision.cell]}"
-                     + (" (tie broken by measured cost)" if self.decision.tie else ""))
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize="small")
+        fig.suptitle(
+            f"ArchitectureSelector chose {CELL_NAMES[self.decision.cell]}"
+            + (" (tie broken by measured cost)" if self.decision.tie else "")
+        )
         fig.tight_layout()
         return fig
 
@@ -259,16 +306,24 @@ def _robust_ylim(ax, scores):
 def _cost_table(costs: dict) -> str:
     rows = [("cell", "parameters", "s/epoch", "predict ms")]
     for cell, cost in costs.items():
-        rows.append((_NAMES[cell], f"{cost.n_params:,}", f"{cost.seconds_per_epoch:.3g}",
-                     f"{cost.latency_ms:.3g}"))
+        rows.append(
+            (
+                CELL_NAMES[cell],
+                f"{cost.n_params:,}",
+                f"{cost.seconds_per_epoch:.3g}",
+                f"{cost.latency_ms:.3g}",
+            )
+        )
     return _table(rows)
 
 
 def _table(rows) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
-        "  " + "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))
+        "  "
+        + "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         )
         for row in rows
     )

@@ -34,7 +34,7 @@ from .._validation import (
 )
 from ..regressor import RecurrentRegressor
 from ._cost import count_parameters, predict_latency_ms, probe_cost
-from ._criteria import CELLS, Constraints, profile_data, recommend
+from ._criteria import Constraints, profile_data, recommend
 from ._decision import decide
 from ._noise import N_BOOTSTRAP
 from ._objective import Objective, make_estimator
@@ -307,82 +307,78 @@ class ArchitectureSelector(BaseEstimator):
         self._validate_params()
         if self.n_trials is None and self.timeout is None:
             raise ValueError("Set n_trials or timeout (or both): the search needs a budget.")
-        sequences = check_sequences(X)
-        self.task_ = self._resolve_task(y)
+        sequences, y = self._check_data(X, y)
         classification = self.task_ == "classification"
-        y = check_classification_labels(y) if classification else check_regression_target(y)
-        check_consistent_length(sequences, y)
-        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=True)
-        self.n_features_in_ = sequences.n_features
-        if classification:
-            self.classes_ = np.unique(y)
-            if len(self.classes_) < 2:
-                raise ValueError(f"y has a single class ({self.classes_[0]!r}); need two or more.")
-
         space, fixed = self._search_space()
         constraints = Constraints(self.max_params, self.max_latency_ms, self.max_fit_seconds)
         splits, validation = self._splits(len(y), y, classification)
-        template = make_estimator(self.task_, "gru", fixed)
-        self.scorer_ = check_scoring(template, self.scoring)
+        self.scorer_ = check_scoring(make_estimator(self.task_, "gru", fixed), self.scoring)
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
-        # The latency is measured on a sequence of median length.
+        # Latencies are measured on one sequence of median length.
         X_one = _safe_indexing(X, [int(np.argsort(sequences.lengths)[len(y) // 2])])
 
-        # Before the study: each cell's cost at the cheapest configuration.
-        reference = {k: v for k, v in space.cheapest().items()
-                     if k in ("hidden_size", "num_layers", "bidirectional", "batch_size")}
-        costs = {
-            cell: probe_cost(
-                make_estimator(self.task_, cell, {
-                    **fixed, **space.cheapest(), "max_epochs": self.max_epochs,
-                    "random_state": seed}),
-                X, y, X_one, classification=classification, random_state=seed,
-            )
-            for cell in space.cells
-        }
+        # 1. The criteria, fed with this machine's measured costs.
+        costs, reference = self._measure(space, fixed, X, y, X_one, seed)
         profile = profile_data(
-            sequences.lengths, sequences.n_features, self.task_,
+            sequences.lengths,
+            sequences.n_features,
+            self.task_,
             len(self.classes_) if classification else None,
         )
-        recommendation = recommend(
-            profile, constraints=constraints, costs=costs, n_trials=self.n_trials,
-            timeout=self.timeout, max_epochs=self.max_epochs, n_fits=len(splits),
+        self.recommendation_ = recommend(
+            profile,
+            constraints=constraints,
+            costs=costs,
+            n_trials=self.n_trials,
+            timeout=self.timeout,
+            max_epochs=self.max_epochs,
+            n_fits=len(splits),
             candidates=space.cells,
         )
-        self.recommendation_ = recommendation
-        if not recommendation.cells:
+        if not self.recommendation_.cells:
             raise ValueError(
-                "No cell can meet the constraints: " + " ".join(recommendation.excluded.values())
+                "No cell can meet the constraints: "
+                + " ".join(self.recommendation_.excluded.values())
             )
 
+        # 2. The study (resumed if it exists in the storage).
         objective = Objective(
-            task=self.task_, space=space, fixed=fixed, max_epochs=self.max_epochs, X=X, y=y,
-            splits=splits, scorer=self.scorer_, constraints=constraints, X_one=X_one, seed=seed,
+            task=self.task_,
+            space=space,
+            fixed=fixed,
+            max_epochs=self.max_epochs,
+            X=X,
+            y=y,
+            splits=splits,
+            scorer=self.scorer_,
+            constraints=constraints,
+            X_one=X_one,
+            seed=seed,
         )
         with _optuna_logging(self.verbose):
-            study = self._study(recommendation.cells, seed, validation)
-            self._optimize(study, objective, space, recommendation.cells)
-        self.study_ = study
+            self.study_ = self._study(self.recommendation_.cells, seed, validation)
+            self._optimize(self.study_, objective, space, self.recommendation_.cells)
 
-        records = [record_from_trial(t) for t in study.get_trials(deepcopy=False)]
+        # 3. The decision, from every trial of the study, and the refit.
+        trials = self.study_.get_trials(deepcopy=False)
+        records = [record_from_trial(t) for t in trials]
         decision = decide(records, constraints)
-        best = next(t for t in study.get_trials(deepcopy=False) if t.number == decision.trial)
+        best = next(t for t in trials if t.number == decision.trial)
         cell, params = SearchSpace.from_study_params(best.params)
         self.architecture_ = cell
         self.best_params_ = {"cell": cell, **space.fixed, **params}
         self.best_score_ = float(best.value)
         final_model = None
         if self.refit:
-            start = time.perf_counter()
-            self.best_estimator_ = make_estimator(self.task_, cell, {
-                **fixed, **space.fixed, **params, "max_epochs": self.max_epochs,
-                "random_state": best.user_attrs[ATTR]["random_state"]}).fit(X, y)
-            final_model = {
-                "fit_seconds": time.perf_counter() - start,
-                "n_params": count_parameters(self.best_estimator_),
-                "latency_ms": predict_latency_ms(self.best_estimator_, X_one),
-            }
+            final_model = self._refit(
+                cell,
+                {**fixed, **space.fixed, **params},
+                best.user_attrs[ATTR]["random_state"],
+                X,
+                y,
+                X_one,
+            )
         self.report_ = SelectionReport(
             profile=profile,
             settings={
@@ -396,7 +392,7 @@ class ArchitectureSelector(BaseEstimator):
             },
             reference=reference,
             costs=costs,
-            recommendation=recommendation,
+            recommendation=self.recommendation_,
             records=records,
             decision=decision,
             best_params=self.best_params_,
@@ -407,6 +403,50 @@ class ArchitectureSelector(BaseEstimator):
         return self
 
     # --------------------------------------------------------- fit helpers
+    def _check_data(self, X, y):
+        sequences = check_sequences(X)
+        self.task_ = self._resolve_task(y)
+        if self.task_ == "classification":
+            y = check_classification_labels(y)
+            self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                raise ValueError(f"y has a single class ({self.classes_[0]!r}); need two or more.")
+        else:
+            y = check_regression_target(y)
+        check_consistent_length(sequences, y)
+        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=True)
+        self.n_features_in_ = sequences.n_features
+        return sequences, y
+
+    def _measure(self, space, fixed, X, y, X_one, seed):
+        """Each allowed cell's cost at the cheapest configuration of the space."""
+        config = {**fixed, **space.cheapest(), "max_epochs": self.max_epochs, "random_state": seed}
+        costs = {
+            cell: probe_cost(
+                make_estimator(self.task_, cell, config),
+                X,
+                y,
+                X_one,
+                classification=self.task_ == "classification",
+                random_state=seed,
+            )
+            for cell in space.cells
+        }
+        shown = ("hidden_size", "num_layers", "bidirectional", "batch_size")
+        return costs, {k: config[k] for k in shown if k in config}
+
+    def _refit(self, cell, params, seed, X, y, X_one) -> dict:
+        """Refit the winner on all the data (seeded like its trial); its cost."""
+        start = time.perf_counter()
+        self.best_estimator_ = make_estimator(
+            self.task_, cell, {**params, "max_epochs": self.max_epochs, "random_state": seed}
+        ).fit(X, y)
+        return {
+            "fit_seconds": time.perf_counter() - start,
+            "n_params": count_parameters(self.best_estimator_),
+            "latency_ms": predict_latency_ms(self.best_estimator_, X_one),
+        }
+
     def _resolve_task(self, y) -> str:
         if self.task != "auto":
             return self.task
@@ -454,8 +494,10 @@ class ArchitectureSelector(BaseEstimator):
         return [(train, valid)], described
 
     def _study(self, cells, seed, validation):
-        sampler = copy.deepcopy(self.sampler) if self.sampler is not None else TPESampler(
-            seed=_sampler_seed(seed, shared=self.storage is not None)
+        sampler = (
+            copy.deepcopy(self.sampler)
+            if self.sampler is not None
+            else TPESampler(seed=_sampler_seed(seed, shared=self.storage is not None))
         )
         if len(cells) == 1:
             # The cell stays a two-choice parameter in the study (so a resumed
@@ -463,17 +505,30 @@ class ArchitectureSelector(BaseEstimator):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 sampler = PartialFixedSampler({"cell": cells[0]}, sampler)
-        pruner = copy.deepcopy(self.pruner) if self.pruner is not None else CellwisePruner(
-            MedianPruner(n_startup_trials=3, n_warmup_steps=max(1, self.max_epochs // 5))
+        pruner = (
+            copy.deepcopy(self.pruner)
+            if self.pruner is not None
+            else CellwisePruner(
+                MedianPruner(n_startup_trials=3, n_warmup_steps=max(1, self.max_epochs // 5))
+            )
         )
         study = optuna.create_study(
-            storage=self.storage, sampler=sampler, pruner=pruner, study_name=self.study_name,
-            direction="maximize", load_if_exists=True,
+            storage=self.storage,
+            sampler=sampler,
+            pruner=pruner,
+            study_name=self.study_name,
+            direction="maximize",
+            load_if_exists=True,
         )
         if study.direction != StudyDirection.MAXIMIZE:
-            raise ValueError(f"Study {study.study_name!r} minimises; the selector maximises a score.")
-        meta = {"task": self.task_, "scoring": _scoring_name(self.scoring, self.task_ ==
-                "classification"), "validation": validation}
+            raise ValueError(
+                f"Study {study.study_name!r} minimises; the selector maximises a score."
+            )
+        meta = {
+            "task": self.task_,
+            "scoring": _scoring_name(self.scoring, self.task_ == "classification"),
+            "validation": validation,
+        }
         known = study.user_attrs.get(_STUDY_ATTR)
         if known is None:
             study.set_user_attr(_STUDY_ATTR, meta)
@@ -503,8 +558,13 @@ class ArchitectureSelector(BaseEstimator):
         if self.verbose:
             callbacks.append(_print_trial)
         study.optimize(
-            objective, n_trials=remaining, timeout=self.timeout, n_jobs=self.n_jobs or 1,
-            catch=_TRIAL_ERRORS, callbacks=callbacks, show_progress_bar=self.verbose >= 2,
+            objective,
+            n_trials=remaining,
+            timeout=self.timeout,
+            n_jobs=self.n_jobs or 1,
+            catch=_TRIAL_ERRORS,
+            callbacks=callbacks,
+            show_progress_bar=self.verbose >= 2,
         )
 
     # ========================================================== inference
@@ -600,8 +660,11 @@ def _print_trial(study, trial):
     params = ", ".join(
         f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.params.items()
     )
-    print(f"[ArchitectureSelector] trial {trial.number:>3} {str(record.cell).upper():<4} "
-          f"{record.state}{score}{note} | {params}", flush=True)
+    print(
+        f"[ArchitectureSelector] trial {trial.number:>3} {str(record.cell).upper():<4} "
+        f"{record.state}{score}{note} | {params}",
+        flush=True,
+    )
 
 
 def _sampler_seed(seed, shared: bool):

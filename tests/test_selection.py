@@ -254,6 +254,19 @@ def test_task_inference():
     assert not hasattr(tiny(task="regression"), "predict_proba")
 
 
+def test_estimator_params_fix_what_the_default_space_would_search():
+    X, y = short_regression(n=60)
+    sel = ArchitectureSelector(
+        n_trials=2,
+        max_epochs=1,
+        search_space={"hidden_size": [4]},
+        estimator_params={"batch_size": 16, "scaling": None},
+    ).fit(X, y)
+    assert all(not k.endswith("batch_size") for t in sel.study_.trials for k in t.params)
+    assert "batch_size" not in sel.best_params_ and "lr" in sel.best_params_
+    assert (sel.best_estimator_.batch_size, sel.best_estimator_.scaling) == (16, None)
+
+
 def test_validation_tail_missing_a_class_warns():
     X, y = short_classes(n=60)
     order = np.argsort(y)  # all "down", then all "up": the tail holds only "up"

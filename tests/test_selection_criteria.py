@@ -198,10 +198,13 @@ def test_constraint_excludes_a_cell_that_cannot_meet_it():
     assert rec.cells == ()
 
 
-def test_user_restricted_cells():
+def test_user_restricted_cells_get_the_whole_budget():
     rec = recommend(profile(), n_trials=3, candidates=("lstm",))
     assert rec.cells == ("lstm",)
     assert "restricts the cells" in reasons_of(rec, "user")[0].text
+    assert "Only LSTM can be tried, so the whole budget (3 trials)" in (
+        reasons_of(rec, "budget")[0].text
+    )
 
 
 def test_constraints_violations_name_every_broken_limit():

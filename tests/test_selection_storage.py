@@ -12,6 +12,7 @@ import pytest
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
+from sklearn.base import clone
 
 from skrnn import ArchitectureSelector
 
@@ -99,6 +100,7 @@ def test_worker_processes_share_one_study(tmp_path):
     )
     assert sel.report_.decision.trial == best.number and sel.best_score_ == best.value
     assert sum(c["trials"] for c in sel.report_.cells.values()) == len(finished)
+    assert isinstance(clone(sel).get_params()["storage"], JournalStorage)
 
 
 def test_rerun_resumes_the_study(tmp_path):

@@ -96,6 +96,13 @@ def profile_data(lengths, n_features: int, task: str, n_classes: int | None = No
     Returns
     -------
     profile : DataProfile
+        Counts and length statistics.
+
+    Examples
+    --------
+    >>> from skrnn.selection import profile_data
+    >>> profile_data([12, 30, 150], n_features=2, task="regression").median_length
+    30.0
     """
     lengths = np.asarray(lengths)
     return DataProfile(
@@ -461,6 +468,20 @@ def recommend(
     Returns
     -------
     recommendation : Recommendation
+        The prior per cell, the cells to try and every reason.
+
+    Examples
+    --------
+    >>> from skrnn.selection import profile_data, recommend
+    >>> profile = profile_data([400] * 5000, n_features=1, task="regression")
+    >>> rec = recommend(profile, n_trials=30)
+    >>> rec.cells, round(rec.prior["lstm"], 2)
+    (('lstm', 'gru'), 0.67)
+    >>> print(rec.reasons[0].text)  # doctest: +NORMALIZE_WHITESPACE
+    Sequences are long (median 400 steps > 100): LSTM may do better, its
+    separate cell state carries information across many steps.
+    >>> recommend(profile, n_trials=5).cells  # too few trials to compare
+    ('gru',)
     """
     constraints = constraints or Constraints()
     reasons = [sequence_length_rule(profile), dataset_size_rule(profile)]

@@ -54,9 +54,10 @@ class SelectionReport:
     """Why :class:`ArchitectureSelector` chose the cell it chose.
 
     ``str(report)`` is a readable account; :meth:`to_dict` gives the same
-    content as JSON-serialisable data; :meth:`plot` draws the trials.
+    content as JSON-serialisable data; :meth:`plot` draws the trials. The
+    selector builds it as its ``report_``.
 
-    Attributes
+    Parameters
     ----------
     profile : DataProfile
         The training data: sequences, lengths, features, task.
@@ -77,6 +78,30 @@ class SelectionReport:
     final_model : dict or None
         ``n_params``, ``latency_ms`` and ``fit_seconds`` of the model refitted
         on all the data (None without refit).
+
+    Attributes
+    ----------
+    cells : dict
+        Per-cell trial statistics: ``{cell: {"trials", "complete", "pruned",
+        "infeasible", "failed", "running", "best_trial", "best_score",
+        "best_score_se", "median_score", "seconds_per_epoch", "latency_ms",
+        "n_params"}}``, the cost figures being those of the cell's best trial.
+
+    Examples
+    --------
+    >>> import json
+    >>> import numpy as np
+    >>> from skrnn import ArchitectureSelector
+    >>> X = np.random.RandomState(0).normal(size=(60, 8))
+    >>> sel = ArchitectureSelector(n_trials=2, max_epochs=2,
+    ...                            search_space={"hidden_size": 4}).fit(X, X.sum(axis=1))
+    >>> print(sel.report_)  # doctest: +ELLIPSIS
+    GRU or LSTM? ArchitectureSelector report
+    ...
+    Decision: GRU
+    ...
+    >>> json.loads(json.dumps(sel.report_.to_dict()))["decision"]["cell"]
+    'gru'
     """
 
     profile: DataProfile
@@ -100,6 +125,9 @@ class SelectionReport:
         Returns
         -------
         report : dict
+            Keys ``profile``, ``settings``, ``reference``, ``costs``,
+            ``recommendation``, ``cells``, ``trials``, ``decision``,
+            ``best_params`` and ``final_model``; NaN becomes None.
         """
         return _plain(
             {
@@ -213,6 +241,7 @@ class SelectionReport:
         Parameters
         ----------
         figsize : tuple of float, default=(11, 4)
+            Width and height of the figure in inches.
 
         Returns
         -------

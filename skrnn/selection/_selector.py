@@ -98,7 +98,7 @@ class ArchitectureSelector(BaseEstimator):
         short probe before it trains, never trained, never chosen, and the
         report says why.
     scoring : str, callable or None, default=None
-        scikit-learn scorer name or ``scorer(estimator, X, y)``, greater is
+        A scikit-learn scorer name or ``scorer(estimator, X, y)``, greater is
         better. ``None``: the estimator's ``score`` (R² for regression,
         accuracy for classification). Also used by :meth:`score`.
     validation_fraction : float, default=0.2

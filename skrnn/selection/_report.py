@@ -25,7 +25,7 @@ def cell_summary(records, cell: str) -> dict:
         ``best_score``, ``best_score_se``, ``median_score``,
         ``seconds_per_epoch``, ``latency_ms``, ``n_params``.
     """
-    mine = [r for r in records if r.cell == cell and r.state != "waiting"]
+    mine = [r for r in records if r.cell == cell]
     usable = [r for r in mine if r.usable]
     best = max(usable, key=lambda r: r.score) if usable else None
     out = {"trials": len(mine)}
@@ -70,7 +70,8 @@ class SelectionReport:
     recommendation : Recommendation
         The rules that fired, the prior per cell and the cells tried.
     records : list of TrialRecord
-        Every trial of the study (those of other processes sharing it too).
+        Every trial of the study that ran or runs (those of other processes
+        sharing it too); enqueued trials that never started are left out.
     decision : Decision
         The chosen cell and the reason.
     best_params : dict
@@ -137,7 +138,7 @@ class SelectionReport:
                 "costs": {c: cost.to_dict() for c, cost in self.costs.items()},
                 "recommendation": self.recommendation.to_dict(),
                 "cells": self.cells,
-                "trials": [r.to_dict() for r in self.records if r.state != "waiting"],
+                "trials": [r.to_dict() for r in self.records],
                 "decision": self.decision.to_dict(),
                 "best_params": self.best_params,
                 "final_model": self.final_model,

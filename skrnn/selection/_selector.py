@@ -362,7 +362,7 @@ class ArchitectureSelector(BaseEstimator):
 
         # 3. The decision, from every trial of the study, and the refit.
         trials = self.study_.get_trials(deepcopy=False)
-        records = [record_from_trial(t) for t in trials]
+        records = [r for r in map(record_from_trial, trials) if r.state != "waiting"]
         decision = decide(records, constraints)
         best = next(t for t in trials if t.number == decision.trial)
         cell, params = SearchSpace.from_study_params(best.params)
@@ -481,6 +481,13 @@ class ArchitectureSelector(BaseEstimator):
             )
         train, valid = np.arange(n - n_valid), np.arange(n - n_valid, n)
         if classification:
+            unseen = np.setdiff1d(np.unique(y[valid]), np.unique(y[train]))
+            if len(unseen):
+                raise ValueError(
+                    f"Class(es) {unseen[:5].tolist()} occur only in the validation tail (last "
+                    f"{n_valid} sequences), so no trial could learn them; shuffle the data or "
+                    "pass cv=StratifiedKFold(...) if it is not time-ordered."
+                )
             missing = np.setdiff1d(np.unique(y), np.unique(y[valid]))
             if len(missing):
                 warnings.warn(

@@ -1,5 +1,6 @@
 """The selector's pure parts: criteria, decision rule, search space, noise, pruning."""
 
+import doctest
 import math
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import get_scorer
 
+from skrnn.datasets import _synthetic
 from skrnn.selection import (
     LONG_SEQUENCE_STEPS,
     MIN_TRIALS_PER_CELL,
@@ -21,6 +23,9 @@ from skrnn.selection import (
     CellCost,
     CellwisePruner,
     Constraints,
+    _criteria,
+    _decision,
+    _pruning,
     profile_data,
     recommend,
 )
@@ -438,3 +443,10 @@ def test_cellwise_pruner_compares_a_trial_only_with_its_own_cell():
     assert not CellwisePruner(median).prune(study, frozen)  # within LSTM: the best so far
     # pruners that ignore the other trials work unchanged
     assert CellwisePruner(optuna.pruners.ThresholdPruner(lower=0.5)).prune(study, frozen)
+
+
+@pytest.mark.parametrize("module", [_criteria, _decision, _pruning, _synthetic])
+def test_docstring_examples(module):
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(module, optionflags=flags)
+    assert result.attempted > 0 and result.failed == 0

@@ -69,6 +69,12 @@ class DataProfile(AsDict):
     task : {"regression", "classification"}
     n_classes : int or None
         Number of classes for classification.
+
+    Examples
+    --------
+    >>> from skrnn.selection import profile_data
+    >>> profile_data([50, 150, 120], n_features=1, task="regression").max_length
+    150
     """
 
     n_sequences: int
@@ -128,6 +134,12 @@ class CellCost(AsDict):
         Training time of one epoch over the data it was measured for.
     latency_ms : float
         Time of ``predict`` on a single sequence, in milliseconds.
+
+    Examples
+    --------
+    >>> from skrnn.selection import CellCost
+    >>> CellCost(n_params=297, seconds_per_epoch=0.4, latency_ms=1.9).to_dict()["n_params"]
+    297
     """
 
     n_params: int
@@ -148,6 +160,13 @@ class Constraints(AsDict):
     max_fit_seconds : float or None
         Longest acceptable time to fit the model on all the data for the
         full epoch budget, estimated as seconds per epoch times epochs.
+
+    Examples
+    --------
+    >>> from skrnn.selection import CellCost, Constraints
+    >>> cost = CellCost(n_params=3489, seconds_per_epoch=1.0, latency_ms=2.0)
+    >>> Constraints(max_params=1000, max_latency_ms=5.0).violations(cost, n_epochs=15)
+    ['3,489 parameters > max_params=1,000']
     """
 
     max_params: int | None = None
@@ -223,6 +242,13 @@ class Recommendation:
         with the reason.
     affordable_trials : float
         Trials the budget allows (``inf`` when unlimited).
+
+    Examples
+    --------
+    >>> from skrnn.selection import profile_data, recommend
+    >>> rec = recommend(profile_data([20] * 300, 1, "classification"), n_trials=30)
+    >>> rec.cells, rec.try_both
+    (('gru', 'lstm'), True)
     """
 
     prior: dict

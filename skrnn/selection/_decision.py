@@ -53,6 +53,18 @@ class Decision(AsDict):
         Standard error of that difference (None if unknown).
     cost_basis : str or None
         The measured cost that broke the tie.
+
+    Examples
+    --------
+    >>> from skrnn.selection._decision import decide
+    >>> from skrnn.selection._records import TrialRecord
+    >>> records = [
+    ...     TrialRecord(0, "gru", "complete", score=0.90, score_se=0.01, seconds_per_epoch=0.4),
+    ...     TrialRecord(1, "lstm", "complete", score=0.89, score_se=0.01, seconds_per_epoch=0.1),
+    ... ]
+    >>> decision = decide(records)
+    >>> decision.cell, decision.tie, decision.cost_basis
+    ('lstm', True, 'seconds_per_epoch')
     """
 
     cell: str

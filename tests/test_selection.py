@@ -254,6 +254,14 @@ def test_task_inference():
     assert not hasattr(tiny(task="regression"), "predict_proba")
 
 
+def test_multi_output_regression():
+    X, y = short_regression(n=60)
+    Y = np.column_stack([y, X[:, 0]])
+    sel = tiny(n_trials=2).fit(X, Y)
+    assert sel.predict(X[:4]).shape == (4, 2)
+    assert np.isfinite(sel.best_score_) and sel.report_.records[0].score_se > 0
+
+
 def test_estimator_params_fix_what_the_default_space_would_search():
     X, y = short_regression(n=60)
     sel = ArchitectureSelector(

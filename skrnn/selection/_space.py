@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from types import MappingProxyType
 
 import numpy as np
 from optuna.distributions import (
@@ -24,13 +25,16 @@ from ._criteria import CELLS
 #: The default search space, merged with the user's ``search_space``. Ranges
 #: that work for small and medium sequence problems on CPU: hidden sizes on a
 #: log scale, one or two layers, Adam learning rates over two decades.
-DEFAULT_SEARCH_SPACE = {
-    "hidden_size": IntDistribution(8, 128, log=True),
-    "num_layers": IntDistribution(1, 2),
-    "dropout": FloatDistribution(0.0, 0.5),
-    "lr": FloatDistribution(1e-4, 3e-2, log=True),
-    "batch_size": CategoricalDistribution((16, 32, 64, 128)),
-}
+#: Read-only: pass ``search_space`` to change it.
+DEFAULT_SEARCH_SPACE = MappingProxyType(
+    {
+        "hidden_size": IntDistribution(8, 128, log=True),
+        "num_layers": IntDistribution(1, 2),
+        "dropout": FloatDistribution(0.0, 0.5),
+        "lr": FloatDistribution(1e-4, 3e-2, log=True),
+        "batch_size": CategoricalDistribution((16, 32, 64, 128)),
+    }
+)
 
 #: The ``cell`` parameter always has both choices, so that studies stay
 #: compatible when a run tries only one cell (that run fixes the value).

@@ -238,7 +238,7 @@ class Recommendation:
     reasons : tuple of Reason
         Every rule that fired, in the order of DESIGN.md §2.
     excluded : dict
-        Cells that cannot meet a constraint even at their smallest size,
+        Cells that cannot meet a constraint even in their cheapest configuration,
         with the reason.
     affordable_trials : float
         Trials the budget allows (``inf`` when unlimited).
@@ -357,7 +357,7 @@ def resource_rule(constraints: Constraints, costs: dict | None, n_epochs: int):
 
     The source says "constrained -> GRU"; DESIGN.md adds "if it really is
     cheaper here". So the vote goes to whichever cell the measurements show
-    cheaper on each constrained quantity, and a cell whose *smallest*
+    cheaper on each constrained quantity, and a cell whose *cheapest*
     configuration already breaks a limit is excluded.
 
     Returns
@@ -373,7 +373,7 @@ def resource_rule(constraints: Constraints, costs: dict | None, n_epochs: int):
         broken = constraints.violations(cost, n_epochs)
         if broken:
             excluded[cell] = (
-                f"{CELL_NAMES[cell]} is excluded: even its smallest configuration breaks the "
+                f"{CELL_NAMES[cell]} is excluded: even its cheapest configuration breaks the "
                 f"constraints ({'; '.join(broken)})."
             )
     if set(costs) == set(CELLS):
@@ -479,7 +479,7 @@ def recommend(
     constraints : Constraints, default=None
         Hard limits on the chosen model.
     costs : dict, default=None
-        ``{cell: CellCost}`` measured at the smallest configuration of the
+        ``{cell: CellCost}`` measured at the cheapest configuration of the
         search space, ``seconds_per_epoch`` on all the training data.
     n_trials, timeout : int and float, default=None
         The experimentation budget (trials, seconds).

@@ -9,6 +9,7 @@ small hooks implemented in :mod:`skrnn.regressor` and :mod:`skrnn.classifier`.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,9 +20,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, GradientNormClipping
 
+from ._callbacks import FiniteLossGuard
 from ._dataset import SequenceBatches, SequenceDataset, TailSplit
 from ._module import CELLS, POOLINGS, SCALINGS, RecurrentNetwork
 from ._validation import Sequences, check_consistent_length, check_n_features, check_sequences
+from ._version import __version__
+from .exceptions import InconsistentVersionWarning
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -147,7 +151,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             threshold_mode="rel",
             load_best=self.early_stopping,
         )
-        callbacks = [("early_stopping", stopper)]
+        callbacks = [("finite_loss", FiniteLossGuard()), ("early_stopping", stopper)]
         if self.gradient_clip is not None:
             callbacks.append(
                 ("gradient_clip", GradientNormClipping(gradient_clip_value=self.gradient_clip))
@@ -196,6 +200,25 @@ class RecurrentEstimatorBase(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+    # ----------------------------------------------------------- pickling
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_skrnn_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved_with = state.pop("_skrnn_version", "unknown")
+        if saved_with != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_version=__version__,
+                    original_version=saved_with,
+                ),
+                stacklevel=2,
+            )
+        super().__setstate__(state)
 
 
 def feature_statistics(sequences: Sequences) -> tuple[np.ndarray, np.ndarray]:

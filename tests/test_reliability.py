@@ -131,3 +131,27 @@ def test_model_marked_cuda_loads_on_a_cpu_only_machine(sum_regression):
         loaded = pickle.loads(pickle.dumps(est))
     assert str(loaded.net_.device) == "cpu"
     np.testing.assert_array_equal(loaded.predict(X), expected)
+
+
+def test_ragged_batches_are_padded_only_to_their_own_longest_sequence(rng):
+    from skrnn._dataset import SequenceBatches, SequenceDataset
+    from skrnn._validation import check_sequences
+
+    lengths = [2, 300, 3, 4, 5, 1, 7, 2]
+    seqs = check_sequences([rng.normal(size=(T, 2)) for T in lengths])
+    batches = SequenceBatches(SequenceDataset(seqs, np.zeros(len(lengths))), batch_size=2)
+    shapes = [tuple(Xb["X"].shape) for Xb, _ in batches]
+    assert shapes == [(2, 300, 2), (2, 4, 2), (2, 5, 2), (2, 7, 2)]
+
+
+def test_predict_streams_in_batches(rng):
+    # the network never sees more than one inference batch at a time
+    from skrnn._base import _MIN_PREDICT_BATCH
+
+    reg = GRURegressor(**FAST).fit(rng.normal(size=(20, 5)), rng.normal(size=20))
+    seen = []
+    hook = reg.net_.module_.register_forward_hook(lambda m, args, out: seen.append(len(out)))
+    pred = reg.predict(rng.normal(size=(3 * _MIN_PREDICT_BATCH + 5, 5)))
+    hook.remove()
+    assert len(pred) == 3 * _MIN_PREDICT_BATCH + 5
+    assert max(seen) == _MIN_PREDICT_BATCH and len(seen) == 4

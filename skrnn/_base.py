@@ -37,6 +37,10 @@ OPTIMIZERS = {
 # Inference needs no gradients, so it can afford larger batches than training.
 _MIN_PREDICT_BATCH = 256
 
+# patch_size="auto" folds time steps into patches so that the recurrent layers
+# run about this many steps on a typical (median-length) training sequence.
+AUTO_PATCH_STEPS = 100
+
 
 class RecurrentEstimatorBase(BaseEstimator):
     """Base class of the recurrent estimators; not meant to be used directly.
@@ -53,6 +57,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "bidirectional": ["boolean"],
         "pooling": [StrOptions(set(POOLINGS))],
+        "patch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -118,6 +123,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         y_encoded, n_outputs = self._encode_target(y)
         check_consistent_length(sequences, y_encoded)
         self.n_features_in_ = sequences.n_features
+        self.patch_size_ = self._resolve_patch_size(sequences)
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         net = self._build_net(sequences.n_features, n_outputs, seed)
@@ -168,6 +174,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             module__dropout=self.dropout,
             module__bidirectional=self.bidirectional,
             module__pooling=self.pooling,
+            module__patch_size=self.patch_size_,
             module__scaling=self.scaling,
             criterion=self._criterion,
             optimizer=optimizer,
@@ -186,6 +193,11 @@ class RecurrentEstimatorBase(BaseEstimator):
             verbose=self.verbose,
             **self._net_params(n_outputs),
         )
+
+    def _resolve_patch_size(self, sequences: Sequences) -> int:
+        if self.patch_size != "auto":
+            return int(self.patch_size)
+        return max(1, int(round(float(np.median(sequences.lengths)) / AUTO_PATCH_STEPS)))
 
     # ------------------------------------------------------------- inference
     def _network_output(self, X) -> np.ndarray:

@@ -19,7 +19,15 @@ hidden_size : int, default=64
         How the hidden states become one vector per sequence: the mean of the
         top layer's outputs over the sequence's valid time steps (gradients
         reach every step directly, which trains faster and more reliably), or
-        the final hidden state."""
+        the final hidden state.
+    patch_size : int or "auto", default="auto"
+        Fold every ``patch_size`` consecutive time steps into one step (with
+        ``patch_size`` times the features) before the recurrent layers, which
+        then run ``patch_size`` times fewer steps: long sequences train much
+        faster, and gradients cross fewer steps. ``"auto"`` picks
+        ``round(median training length / 100)`` (at least 1), so sequences of
+        up to about 150 steps are read step by step. The fitted value is
+        ``patch_size_``."""
 
 TRAINING = """\
 max_epochs : int, default=100
@@ -94,6 +102,8 @@ net_ : skorch.NeuralNet
     feature_names_in_ : ndarray of shape (n_timesteps,)
         Column names of a pandas DataFrame ``X`` seen during fit (defined only
         when ``X`` had string column names).
+    patch_size_ : int
+        Patch size used (``patch_size`` with ``"auto"`` resolved).
     n_iter_ : int
         Number of epochs trained (fewer than ``max_epochs`` after early
         stopping)."""

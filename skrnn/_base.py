@@ -94,6 +94,10 @@ class RecurrentEstimatorBase(BaseEstimator):
         """Task-specific keyword arguments for the skorch net."""
         return {}
 
+    def _validation_split(self, fraction: float, seed: int):
+        """The split used for early stopping when given a fraction."""
+        return TailSplit(fraction)
+
     def _output_scaling(self):
         """``(shift, scale)`` mapping network outputs to target units, or None."""
         return None
@@ -145,7 +149,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             train_split = (
                 self.validation_fraction
                 if callable(self.validation_fraction)
-                else TailSplit(self.validation_fraction)
+                else self._validation_split(self.validation_fraction, seed)
             )
         # Like scikit-learn's MLP: stop when the monitored loss has not improved
         # by ``tol`` (relative) for ``patience`` epochs; with a validation split

@@ -56,11 +56,13 @@ max_epochs : int, default=100
     tol : float, default=1e-4
         Relative improvement of the monitored loss that counts as progress.
     validation_fraction : float or callable, default=0.1
-        Share of the training sequences held out for early stopping. The
-        *last* sequences are held out (the most recent ones for time-ordered
-        windows), so nothing is validated on the past after training on the
-        future. A callable ``split(dataset, y) -> (train, valid)`` such as a
-        ``skorch.dataset.ValidSplit`` is used as given.
+        Share of the training sequences held out for early stopping.
+        Regressors hold out the *last* sequences (the most recent ones for
+        time-ordered windows), so nothing is validated on the past after
+        training on the future. Classifiers hold out a random, class-stratified
+        share (seeded by ``random_state``), since classification data is often
+        sorted by class. A callable ``split(dataset, y) -> (train, valid)``
+        such as a ``skorch.dataset.ValidSplit`` is used as given.
     shuffle : bool, default=True
         Shuffle the training sequences at every epoch.
     scaling : {"global", "sequence"} or None, default="global"

@@ -1,10 +1,10 @@
 """skrnn: scikit-learn compatible GRU and LSTM estimators built on skorch."""
 
+from . import exceptions
+from ._version import __version__
 from .classifier import GRUClassifier, LSTMClassifier, RecurrentClassifier
 from .regressor import GRURegressor, LSTMRegressor, RecurrentRegressor
 from .selection import ArchitectureSelector, SelectionReport
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "ArchitectureSelector",
@@ -16,4 +16,5 @@ __all__ = [
     "RecurrentRegressor",
     "SelectionReport",
     "__version__",
+    "exceptions",
 ]

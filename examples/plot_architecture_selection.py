@@ -69,7 +69,10 @@ selector = ArchitectureSelector(
         "lr": FloatDistribution(3e-3, 3e-2, log=True),
         "batch_size": [32, 64],
     },
-    estimator_params={"pooling": "last"},
+    # "last": predict from the final state, so the first marked value must be
+    # remembered; patch_size=1: read every step (the default "auto" would fold
+    # the 150 steps into 75 recurrent steps, a shorter memory span).
+    estimator_params={"pooling": "last", "patch_size": 1},
     random_state=0,
 )
 selector.fit(X_train, y_train)

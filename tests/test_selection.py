@@ -102,6 +102,17 @@ def test_short_sequences_and_small_data_recommend_gru():
     assert cells_trained(sel)[0] == "gru"
 
 
+def test_the_length_rule_sees_the_estimators_patching():
+    X, y = short_regression(n=40, T=300)
+    # patch_size="auto" (the estimators' default) folds 300 steps into 3 x 100
+    sel = tiny(n_trials=1, max_epochs=1).fit(X, y)
+    assert (sel.report_.profile.patch_size, sel.report_.profile.recurrent_steps) == (3, 100)
+    assert "(patch_size=3: 100 recurrent steps)" in str(sel.report_)
+    assert sel.recommendation_.reasons[0].favours == "gru"
+    sel = tiny(n_trials=1, max_epochs=1, estimator_params={"patch_size": 1}).fit(X, y)
+    assert sel.recommendation_.reasons[0].favours == "lstm"
+
+
 def test_tiny_trial_budget_trains_only_gru():
     X, y = short_regression()
     sel = tiny(n_trials=3).fit(X, y)

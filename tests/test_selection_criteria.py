@@ -108,6 +108,20 @@ def test_sequence_length_threshold(median, favours):
     assert str(LONG_SEQUENCE_STEPS) in reason.text
 
 
+def test_sequence_length_counts_recurrent_steps_after_patching():
+    lengths = np.full(500, 250)
+    (reason,) = reasons_of(
+        recommend(profile_data(lengths, 1, "regression"), n_trials=30), "sequence_length"
+    )
+    assert reason.favours == "lstm"
+    patched = profile_data(lengths, 1, "regression", patch_size=3)
+    assert patched.to_dict()["recurrent_steps"] == pytest.approx(250 / 3)
+    (reason,) = reasons_of(recommend(patched, n_trials=30), "sequence_length")
+    assert reason.favours == "gru" and "folded by patch_size=3 into 83.3 recurrent steps" in (
+        reason.text
+    )
+
+
 @pytest.mark.parametrize(
     "n, favours", [(SMALL_DATASET_SEQUENCES - 1, "gru"), (SMALL_DATASET_SEQUENCES, None)]
 )

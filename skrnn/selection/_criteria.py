@@ -69,12 +69,20 @@ class DataProfile(AsDict):
     task : {"regression", "classification"}
     n_classes : int or None
         Number of classes for classification.
+    patch_size : int
+        Time steps the estimators fold into one recurrent step (their
+        ``patch_size``, ``"auto"`` resolved).
+    recurrent_steps : float
+        Steps the recurrent layers run on a median-length sequence,
+        ``median_length / patch_size``: the span the cell's memory must cover
+        (a property).
 
     Examples
     --------
     >>> from skrnn.selection import profile_data
-    >>> profile_data([50, 150, 120], n_features=1, task="regression").max_length
-    150
+    >>> profile = profile_data([50, 150, 120], n_features=1, task="regression", patch_size=2)
+    >>> profile.max_length, profile.recurrent_steps
+    (150, 60.0)
     """
 
     n_sequences: int
@@ -84,9 +92,19 @@ class DataProfile(AsDict):
     max_length: float
     task: str
     n_classes: int | None = None
+    patch_size: int = 1
+
+    @property
+    def recurrent_steps(self) -> float:
+        return self.median_length / self.patch_size
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "recurrent_steps": self.recurrent_steps}
 
 
-def profile_data(lengths, n_features: int, task: str, n_classes: int | None = None):
+def profile_data(
+    lengths, n_features: int, task: str, n_classes: int | None = None, patch_size: int = 1
+):
     """Summarise the training data for the criteria.
 
     Parameters
@@ -98,6 +116,8 @@ def profile_data(lengths, n_features: int, task: str, n_classes: int | None = No
     task : {"regression", "classification"}
     n_classes : int, default=None
         Number of classes (classification only).
+    patch_size : int, default=1
+        Time steps folded into one recurrent step by the estimators.
 
     Returns
     -------
@@ -119,6 +139,7 @@ def profile_data(lengths, n_features: int, task: str, n_classes: int | None = No
         max_length=int(lengths.max()),
         task=task,
         n_classes=None if n_classes is None else int(n_classes),
+        patch_size=int(patch_size),
     )
 
 
@@ -275,22 +296,37 @@ class Recommendation:
 
 
 # ----------------------------------------------------------------- the rules
+def format_steps(x: float) -> str:
+    """83.333 -> '83.3', 100.0 -> '100', 1500.0 -> '1,500'."""
+    return f"{x:,.1f}".rstrip("0").rstrip(".")
+
+
 def sequence_length_rule(profile: DataProfile) -> Reason:
-    """Short/medium sequences -> GRU usually suffices; long -> LSTM may do better."""
-    median = profile.median_length
-    if median > LONG_SEQUENCE_STEPS:
+    """Short/medium sequences -> GRU usually suffices; long -> LSTM may do better.
+
+    What counts is how many steps the recurrent layers run: with a
+    ``patch_size`` above 1 the estimators fold that many time steps into one.
+    """
+    steps = profile.recurrent_steps
+    if profile.patch_size > 1:
+        length = (
+            f"median {profile.median_length:g} steps, folded by patch_size="
+            f"{profile.patch_size} into {format_steps(steps)} recurrent steps"
+        )
+    else:
+        length = f"median {format_steps(steps)} steps"
+    if steps > LONG_SEQUENCE_STEPS:
         return Reason(
             "sequence_length",
             "lstm",
-            f"Sequences are long (median {median:g} steps > {LONG_SEQUENCE_STEPS}): "
-            "LSTM may do better, its separate cell state carries information "
-            "across many steps.",
+            f"Sequences are long ({length} > {LONG_SEQUENCE_STEPS}): LSTM may do better, "
+            "its separate cell state carries information across many steps.",
         )
     return Reason(
         "sequence_length",
         "gru",
-        f"Sequences are short to medium (median {median:g} steps <= "
-        f"{LONG_SEQUENCE_STEPS}): GRU usually suffices.",
+        f"Sequences are short to medium ({length} <= {LONG_SEQUENCE_STEPS}): GRU usually "
+        "suffices.",
     )
 
 

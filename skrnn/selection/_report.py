@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._criteria import CELL_NAMES, CELLS, DataProfile, Recommendation
+from ._criteria import CELL_NAMES, CELLS, DataProfile, Recommendation, format_steps
 from ._decision import Decision
 
 _COLORS = {"gru": "tab:blue", "lstm": "tab:orange"}
@@ -153,6 +153,10 @@ class SelectionReport:
             lengths = f"{p.max_length:g} steps each"
         else:
             lengths = f"{p.min_length:g} to {p.max_length:g} steps (median {p.median_length:g})"
+        if p.patch_size > 1:
+            lengths += (
+                f" (patch_size={p.patch_size}: {format_steps(p.recurrent_steps)} recurrent steps)"
+            )
         budget = "unlimited" if s["n_trials"] is None else f"{s['n_trials']} trials in total"
         timeout = "none" if s["timeout"] is None else f"{s['timeout']:g} s"
         constraints = ", ".join(f"{k}={v:g}" for k, v in s["constraints"].items() if v is not None)

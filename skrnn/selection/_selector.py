@@ -53,6 +53,9 @@ _TRIAL_ERRORS = (RuntimeError, ValueError, ArithmeticError)
 
 _STUDY_ATTR = "skrnn"
 
+# The estimators' hyperparameters and defaults (the same for every task and cell).
+_ESTIMATOR_DEFAULTS = RecurrentRegressor().get_params()
+
 
 def _has_proba(selector) -> bool:
     task = getattr(selector, "task_", selector.task)
@@ -325,6 +328,7 @@ class ArchitectureSelector(BaseEstimator):
             sequences.n_features,
             self.task_,
             len(self.classes_) if classification else None,
+            patch_size=self._patch_size(space, fixed, sequences),
         )
         self.recommendation_ = recommend(
             profile,
@@ -432,8 +436,14 @@ class ArchitectureSelector(BaseEstimator):
             )
             for cell in space.cells
         }
-        shown = ("hidden_size", "num_layers", "bidirectional", "batch_size")
+        shown = ("hidden_size", "num_layers", "bidirectional", "patch_size", "batch_size")
         return costs, {k: config[k] for k in shown if k in config}
+
+    def _patch_size(self, space, fixed, sequences) -> int:
+        """Time steps per recurrent step in a typical trial (``"auto"`` resolved
+        by the estimator's own rule, so the criteria see what the cells run)."""
+        typical = {**fixed, **space.typical(_ESTIMATOR_DEFAULTS)}
+        return make_estimator(self.task_, "gru", typical)._resolve_patch_size(sequences)
 
     def _refit(self, cell, params, seed, X, y, X_one) -> dict:
         """Refit the winner on all the data (seeded like its trial); its cost."""
@@ -454,7 +464,7 @@ class ArchitectureSelector(BaseEstimator):
         return "regression" if kind in "fc" else "classification"
 
     def _search_space(self):
-        names = RecurrentRegressor().get_params().keys()
+        names = _ESTIMATOR_DEFAULTS.keys()
         fixed = dict(self.estimator_params or {})
         check_param_names(fixed, names, "estimator_params")
         both = set(fixed) & set(self.search_space or {})
@@ -554,10 +564,10 @@ class ArchitectureSelector(BaseEstimator):
                 return
         # Warm start: each cell to try gets one trial at the estimator's
         # defaults first, the most favoured cell first (skipped if present).
-        defaults = RecurrentRegressor().get_params()
         for cell in cells:
             study.enqueue_trial(
-                space.to_study_params(cell, space.typical(defaults)), skip_if_exists=True
+                space.to_study_params(cell, space.typical(_ESTIMATOR_DEFAULTS)),
+                skip_if_exists=True,
             )
         callbacks = []
         if self.n_trials is not None:

@@ -49,6 +49,10 @@ RESERVED = {
 
 _SEP = "__"
 
+# Parameters whose largest value is the cheapest: fewer batches or fewer
+# recurrent steps per epoch.
+_LARGEST_IS_CHEAPEST = {"batch_size", "patch_size"}
+
 
 class SearchSpace:
     """The user's ``search_space`` merged over :data:`DEFAULT_SEARCH_SPACE`.
@@ -144,10 +148,10 @@ class SearchSpace:
 
     def cheapest(self) -> dict:
         """The configuration that costs least: the smallest network with the
-        largest batch. If it breaks a constraint, so does every other."""
+        largest batch and patch. If it breaks a constraint, so does every other."""
         out = dict(self.fixed)
         for name, dist in self.distributions.items():
-            out[name] = _extreme(dist, largest=name == "batch_size")
+            out[name] = _extreme(dist, largest=name in _LARGEST_IS_CHEAPEST)
         return out
 
 

@@ -214,6 +214,38 @@ def test_per_epoch_scores_are_reported_and_pruning_works():
     assert "pruned after epoch 1" in {r.note for r in sel.report_.records}
 
 
+class FailingLSTM(Callback):
+    """Makes every LSTM fit fail, as running out of memory would."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        if net.module_.cell == "lstm":
+            raise RuntimeError("out of memory (simulated)")
+
+
+def test_a_cell_that_cannot_be_fitted_here_is_excluded():
+    X, y = short_regression(n=60)
+    sel = tiny(max_epochs=1, estimator_params={"callbacks": [FailingLSTM()]}).fit(X, y)
+    assert set(sel.recommendation_.excluded) == {"lstm"}
+    assert "could not be fitted here (RuntimeError: out of memory (simulated))" in str(sel.report_)
+    assert set(cells_trained(sel)) == {"gru"} and sel.architecture_ == "gru"
+
+
+def r2_unless_lstm(estimator, X, y):
+    if isinstance(estimator, LSTMRegressor):
+        raise RuntimeError("scoring failed (simulated)")
+    return estimator.score(X, y)
+
+
+def test_failed_trials_are_recorded_and_never_chosen():
+    X, y = short_regression(n=60)
+    sel = tiny(max_epochs=1, scoring=r2_unless_lstm).fit(X, y)
+    lstm = [r for r in sel.report_.records if r.cell == "lstm"]
+    assert lstm and all(r.state == "failed" for r in lstm)
+    assert all(r.note == "RuntimeError: scoring failed (simulated)" for r in lstm)
+    assert sel.architecture_ == "gru"
+    assert f"{len(lstm)} failed" in sel.report_.decision.reason
+
+
 def test_cross_validation_classification_with_string_labels():
     X, y = short_classes()
     sel = tiny(

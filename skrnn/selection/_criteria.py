@@ -505,6 +505,7 @@ def recommend(
     max_epochs: int = 1,
     n_fits: int = 1,
     candidates: tuple = CELLS,
+    unavailable: dict | None = None,
 ) -> Recommendation:
     """Apply every criterion of DESIGN.md §2.
 
@@ -526,6 +527,9 @@ def recommend(
         turns ``timeout`` into a number of trials.
     candidates : tuple of str, default=("gru", "lstm")
         Cells the user allows.
+    unavailable : dict, default=None
+        ``{cell: error}`` for cells that could not even be fitted for a few
+        batches here (e.g. out of memory): excluded.
 
     Returns
     -------
@@ -552,6 +556,9 @@ def recommend(
     note = measured_cost_note(costs)
     if note is not None:
         reasons.append(note)
+    for cell, error in (unavailable or {}).items():
+        excluded[cell] = f"{CELL_NAMES[cell]} is excluded: it could not be fitted here ({error})."
+        reasons.append(Reason("measured_cost", None, excluded[cell]))
 
     allowed = tuple(c for c in candidates if c not in excluded)
     trial_seconds = None

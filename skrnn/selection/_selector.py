@@ -322,7 +322,7 @@ class ArchitectureSelector(BaseEstimator):
         X_one = _safe_indexing(X, [int(np.argsort(sequences.lengths)[len(y) // 2])])
 
         # 1. The criteria, fed with this machine's measured costs.
-        costs, reference = self._measure(space, fixed, X, y, X_one, seed)
+        costs, reference, unavailable = self._measure(space, fixed, X, y, X_one, seed)
         profile = profile_data(
             sequences.lengths,
             sequences.n_features,
@@ -339,6 +339,7 @@ class ArchitectureSelector(BaseEstimator):
             max_epochs=self.max_epochs,
             n_fits=len(splits),
             candidates=space.cells,
+            unavailable=unavailable,
         )
         if not self.recommendation_.cells:
             raise ValueError(
@@ -423,21 +424,31 @@ class ArchitectureSelector(BaseEstimator):
         return sequences, y
 
     def _measure(self, space, fixed, X, y, X_one, seed):
-        """Each allowed cell's cost at the cheapest configuration of the space."""
+        """Each allowed cell's cost at the cheapest configuration of the space.
+
+        Returns the costs, the configuration measured, and ``{cell: error}``
+        for a cell that failed to fit (it is excluded; if every cell fails,
+        the first error is raised: the configuration itself is at fault).
+        """
         config = {**fixed, **space.cheapest(), "max_epochs": self.max_epochs, "random_state": seed}
-        costs = {
-            cell: probe_cost(
-                make_estimator(self.task_, cell, config),
-                X,
-                y,
-                X_one,
-                classification=self.task_ == "classification",
-                random_state=seed,
-            )
-            for cell in space.cells
-        }
+        costs, unavailable, first_error = {}, {}, None
+        for cell in space.cells:
+            try:
+                costs[cell] = probe_cost(
+                    make_estimator(self.task_, cell, config),
+                    X,
+                    y,
+                    X_one,
+                    classification=self.task_ == "classification",
+                    random_state=seed,
+                )
+            except _TRIAL_ERRORS as exc:
+                unavailable[cell] = f"{type(exc).__name__}: {exc}"[:300]
+                first_error = first_error or exc
+        if not costs:
+            raise first_error
         shown = ("hidden_size", "num_layers", "bidirectional", "patch_size", "batch_size")
-        return costs, {k: config[k] for k in shown if k in config}
+        return costs, {k: config[k] for k in shown if k in config}, unavailable
 
     def _patch_size(self, space, fixed, sequences) -> int:
         """Time steps per recurrent step in a typical trial (``"auto"`` resolved

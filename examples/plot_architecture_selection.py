@@ -24,7 +24,7 @@ The selector
    noise of the validation score, the cell measured cheaper here -- and
    refits it on all the data.
 
-The full run takes about two minutes on a 2-core CPU. Set ``SKRNN_QUICK=1``
+The full run takes about a minute on a 2-core CPU. Set ``SKRNN_QUICK=1``
 for a run of a few seconds (smaller data, fewer trials and epochs);
 ``SKRNN_OUTPUT`` chooses the folder of the plot.
 """

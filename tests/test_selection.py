@@ -318,15 +318,14 @@ def test_estimator_params_fix_what_the_default_space_would_search():
     assert (sel.best_estimator_.batch_size, sel.best_estimator_.scaling) == (16, None)
 
 
-def test_validation_tail_and_classes():
+def test_classification_holdout_is_stratified_even_when_sorted_by_class():
     X, y = short_classes(n=60)
-    order = np.argsort(y)  # all "down", then all "up": the tail holds only "up"
-    with pytest.warns(UserWarning, match="holds no example of class"):
-        tiny(n_trials=1).fit(X[order], y[order])
-    y = y.copy()
-    y[-3:] = "new"  # a class seen only in the tail cannot be learned
-    with pytest.raises(ValueError, match=r"\['new'\] occur only in the validation tail"):
-        tiny(n_trials=1).fit(X, y)
+    order = np.argsort(y, kind="stable")  # all "down", then all "up"
+    sel = tiny(n_trials=1).fit(X[order], y[order])
+    assert "stratified" in str(sel.report_)
+    (train, valid), = sel._splits(60, y[order], True)[0]
+    assert set(y[order][valid]) == {"down", "up"}
+    assert len(np.intersect1d(train, valid)) == 0 and len(train) + len(valid) == 60
 
 
 # --------------------------------------------------------------------- report

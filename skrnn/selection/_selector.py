@@ -26,6 +26,7 @@ from sklearn.utils._tags import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._dataset import StratifiedSplit
 from .._validation import (
     check_classification_labels,
     check_consistent_length,
@@ -106,8 +107,12 @@ class ArchitectureSelector(BaseEstimator):
         accuracy for classification). Also used by :meth:`score`.
     validation_fraction : float, default=0.2
         Share of the sequences held out to validate each trial when ``cv`` is
-        None: the **last** ones (the most recent, for time-ordered data).
-        The score's noise is its bootstrap standard error.
+        None. Regression holds out the **last** ones (the most recent, for
+        time-ordered windows); classification a random, class-stratified
+        sample (classification data is often sorted by class, so a tail would
+        be biased), seeded by ``random_state`` when it is an int and by 0
+        otherwise, so that every worker of a shared study validates on the
+        same sequences. The score's noise is its bootstrap standard error.
     cv : int, cross-validation generator, iterable or None, default=None
         Cross-validate each trial instead (e.g. ``TimeSeriesSplit(3)``); an
         int means (stratified) k-fold without shuffling. The score is the
@@ -500,24 +505,18 @@ class ArchitectureSelector(BaseEstimator):
                 f"{n_valid} for validation and {n - n_valid} for training; need at least 1 "
                 "and 2. Pass more data or change validation_fraction."
             )
-        train, valid = np.arange(n - n_valid), np.arange(n - n_valid, n)
         if classification:
-            unseen = np.setdiff1d(np.unique(y[valid]), np.unique(y[train]))
-            if len(unseen):
-                raise ValueError(
-                    f"Class(es) {unseen[:5].tolist()} occur only in the validation tail (last "
-                    f"{n_valid} sequences), so no trial could learn them; shuffle the data or "
-                    "pass cv=StratifiedKFold(...) if it is not time-ordered."
-                )
-            missing = np.setdiff1d(np.unique(y), np.unique(y[valid]))
-            if len(missing):
-                warnings.warn(
-                    f"The validation tail (last {n_valid} sequences) holds no example of "
-                    f"class(es) {missing[:5].tolist()}; shuffle the data or pass "
-                    "cv=StratifiedKFold(...) if it is not time-ordered.",
-                    UserWarning,
-                    stacklevel=3,
-                )
+            # Classification data is often sorted by class, so a tail would be
+            # a biased holdout: hold out a seeded, class-stratified sample (the
+            # estimators' early stopping does the same).
+            split = StratifiedSplit(self.validation_fraction, seed=_split_seed(self.random_state))
+            train, valid = split.indices(n, y)
+            described = (
+                f"a stratified random {self.validation_fraction:.0%} of the sequences "
+                f"({n_valid}) held out"
+            )
+            return [(train, valid)], described
+        train, valid = np.arange(n - n_valid), np.arange(n - n_valid, n)
         described = f"last {self.validation_fraction:.0%} of the sequences ({n_valid}) held out"
         return [(train, valid)], described
 
@@ -723,3 +722,8 @@ def _optuna_logging(verbose: int):
         yield
     finally:
         optuna.logging.set_verbosity(previous)
+
+
+def _split_seed(random_state) -> int:
+    """Seed of the classification holdout: the same in every worker of a study."""
+    return int(random_state) if isinstance(random_state, Integral) else 0

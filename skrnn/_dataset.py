@@ -44,7 +44,7 @@ class SequenceDataset(torch.utils.data.Dataset):
         # Per-sample access, for generic torch tooling; skrnn itself batches.
         return self.batch(np.array([index]))
 
-    def subset(self, indices) -> "SequenceDataset":
+    def subset(self, indices) -> SequenceDataset:
         """Return a new dataset holding only ``indices`` (in that order)."""
         indices = np.asarray(indices, dtype=np.int64)
         y = None if self.y is None else self.y[torch.from_numpy(indices)]

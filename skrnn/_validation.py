@@ -55,7 +55,7 @@ class Sequences:
     def is_ragged(self) -> bool:
         return not isinstance(self.data, np.ndarray)
 
-    def take(self, indices) -> "Sequences":
+    def take(self, indices) -> Sequences:
         """Return the sequences at ``indices`` (a view where possible)."""
         indices = np.asarray(indices)
         if self.is_ragged:

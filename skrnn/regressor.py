@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import RegressorMixin
 from skorch import NeuralNetRegressor
+
 from ._base import RecurrentEstimatorBase
 from ._docstrings import fill_doc
 from ._module import StandardizedMSELoss

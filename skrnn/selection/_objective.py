@@ -8,8 +8,6 @@ storage by any process.
 from __future__ import annotations
 
 import math
-import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +25,7 @@ from ._noise import fold_standard_error, score_with_noise
 from ._pruning import EpochScoreReporter
 from ._records import ATTR
 from ._space import SearchSpace
+from ._storage import WORKER_ATTR, worker_id
 
 ESTIMATORS = {
     ("regression", "gru"): GRURegressor,
@@ -46,10 +45,6 @@ def trial_seed(seed: int | None, number: int) -> int:
     so a trial is reproducible whichever process runs it."""
     entropy = None if seed is None else [seed, number]
     return int(np.random.SeedSequence(entropy).generate_state(1)[0] >> 1)
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(kw_only=True)
@@ -90,6 +85,8 @@ class Objective:
     seed: int | None
 
     def __call__(self, trial) -> float:
+        # Written first, so that a re-run can tell a dead worker's trial.
+        trial.set_user_attr(WORKER_ATTR, worker_id())
         cell, params = self.space.suggest(trial)
         seed = trial_seed(self.seed, trial.number)
         info = {"cell": cell, "random_state": seed, "worker": worker_id()}

@@ -43,6 +43,7 @@ from ._pruning import CellwisePruner
 from ._records import ATTR, record_from_trial
 from ._report import SelectionReport
 from ._space import SearchSpace, check_param_names
+from ._storage import fail_orphaned_trials, resolve_storage
 
 #: Trial states that count towards ``n_trials`` (a RUNNING trial may belong to
 #: another process sharing the study).
@@ -50,7 +51,9 @@ _COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.
 
 #: Errors that fail one trial without stopping the study (torch errors such as
 #: running out of memory are RuntimeErrors; a diverged fit scores NaN).
-_TRIAL_ERRORS = (RuntimeError, ValueError, ArithmeticError)
+# Errors a trial may raise without stopping the search (it is recorded as
+# FAILED); MemoryError included: one too-large configuration is not fatal.
+_TRIAL_ERRORS = (RuntimeError, ValueError, ArithmeticError, MemoryError)
 
 _STUDY_ATTR = "skrnn"
 
@@ -145,7 +148,11 @@ class ArchitectureSelector(BaseEstimator):
         ``"postgresql://user:pw@host/db"``, or a storage object such as
         ``JournalStorage(JournalFileBackend("selection.log"))``. Processes
         running ``fit`` with the same ``storage`` and ``study_name`` share
-        the study; a re-run resumes it.
+        the study; a re-run resumes it. A trial left RUNNING by a worker that
+        died (killed, out of memory) is marked FAILED by the next ``fit``: on
+        the same machine as soon as its process is gone (any storage); on
+        other machines through Optuna's heartbeat, which URL storages get
+        (failed 120 s after the last beat).
     study_name : str or None, default=None
         Name of the study in ``storage`` (``None``: a new unique name).
     n_jobs : int or None, default=None
@@ -179,6 +186,9 @@ class ArchitectureSelector(BaseEstimator):
         The study; each trial's measurements (cell, seed, worker, score
         standard error, parameters, seconds per epoch, latency, ...) are in
         ``trial.user_attrs["skrnn"]``.
+    recovered_trials_ : list of int
+        Numbers of trials left RUNNING by dead workers that this ``fit``
+        marked FAILED.
     report_ : SelectionReport
         The decision explained: ``print(report_)``, ``report_.to_dict()``,
         ``report_.plot()``.
@@ -540,7 +550,7 @@ class ArchitectureSelector(BaseEstimator):
             )
         )
         study = optuna.create_study(
-            storage=self.storage,
+            storage=resolve_storage(self.storage),
             sampler=sampler,
             pruner=pruner,
             study_name=self.study_name,
@@ -556,6 +566,7 @@ class ArchitectureSelector(BaseEstimator):
             "scoring": _scoring_name(self.scoring, self.task_ == "classification"),
             "validation": validation,
         }
+        self.recovered_trials_ = fail_orphaned_trials(study)
         known = study.user_attrs.get(_STUDY_ATTR)
         if known is None:
             study.set_user_attr(_STUDY_ATTR, meta)

@@ -116,8 +116,10 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_scaled : ndarray or list of ndarray
-            A new array (or list of arrays) of the same layout and shapes as
-            ``X``: float32 stays float32, anything else becomes float64.
+            New memory, shaped like ``X``: an array of the same shape when the
+            sequences have equal lengths (2-D stays 2-D), a list of arrays of
+            the same shapes when they do not. float32 stays float32; anything
+            else becomes float64.
         """
         shift, scale = self._shift_scale()
         return self._apply(X, lambda s: (s - shift) / scale)
@@ -133,7 +135,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_original : ndarray or list of ndarray
-            A new array (or list of arrays) of the same layout as ``X``.
+            New memory, shaped like ``X`` (as for :meth:`transform`).
         """
         shift, scale = self._shift_scale()
         return self._apply(X, lambda s: s * scale + shift)
@@ -145,15 +147,16 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         return shift, scale
 
     def _apply(self, X, func):
-        """Apply ``func`` to every time step; return ``X``'s layout."""
+        """Apply ``func`` at every time step; return ``X``'s layout."""
         validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=False)
         dtype = _float_dtype(X)
         sequences = check_sequences(X, dtype=dtype)
         check_n_features(sequences, self.n_features_in_, type(self).__name__)
-        if isinstance(X, (list, tuple)) or getattr(X, "dtype", None) == object:
-            data = sequences.data if sequences.is_ragged else list(sequences.data)
-            return [func(s).astype(dtype).reshape(np.shape(x)) for s, x in zip(data, X)]
-        return func(sequences.data).astype(dtype).reshape(np.shape(X))
+        if sequences.is_ragged:  # a list can only come back as a list
+            return [func(s).astype(dtype).reshape(np.shape(x)) for s, x in zip(sequences.data, X)]
+        out = func(sequences.data).astype(dtype)
+        two_d = (getattr(X, "ndim", None) or np.asarray(X).ndim) == 2
+        return out[:, :, 0] if two_d else out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

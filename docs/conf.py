@@ -1,6 +1,16 @@
-"""Sphinx configuration for the skrnn documentation."""
+"""Sphinx configuration for the skrnn documentation.
+
+Build with ``python3 dev.py docs`` (warnings are errors). Nothing is
+downloaded: there is no intersphinx mapping, and sphinx-gallery runs the
+examples locally (``-D plot_gallery=0`` skips running them).
+"""
+
+import re
+from pathlib import Path
 
 import skrnn
+
+HERE = Path(__file__).parent
 
 project = "skrnn"
 author = "skrnn developers"
@@ -11,10 +21,73 @@ version = release
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 autosummary_generate = True
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": True,
+    # metadata-routing plumbing, and set_output (unavailable without feature names)
+    "exclude-members": "get_metadata_routing, set_fit_request, set_predict_request, "
+    "set_score_request, set_transform_request, set_inverse_transform_request, set_output",
+}
 numpydoc_show_class_members = False
-exclude_patterns = ["_build"]
+numpydoc_class_members_toctree = False
+
 html_theme = "pydata_sphinx_theme"
+html_title = f"skrnn {release}"
+html_theme_options = {
+    "navbar_end": ["navbar-icon-links"],
+    "secondary_sidebar_items": ["page-toc"],
+    "show_prev_next": False,
+}
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": "/plot_",
+    "doc_module": ("skrnn",),
+    "reference_url": {"skrnn": None},  # link to these docs; never fetch other sites
+    "backreferences_dir": "gen_modules/backreferences",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+}
+
+# Pages of the user guide written alongside other features (the architecture
+# selector's ``selection.rst``) are listed in its toctree, and linked through
+# the |selection_guide| substitution, once they exist: the guide builds
+# warning-free before and after they land.
+OPTIONAL_USER_GUIDE_PAGES = ["selection"]
+_present = [p for p in OPTIONAL_USER_GUIDE_PAGES if (HERE / "user_guide" / f"{p}.rst").exists()]
+rst_epilog = ".. |selection_guide| replace:: " + (
+    ":doc:`/user_guide/selection`"
+    if "selection" in _present
+    else "the architecture selection guide (it comes with ``ArchitectureSelector``)"
+)
+
+
+def _list_optional_pages(app, docname, source):
+    if docname == "user_guide/index":
+        listed = "".join(f"   {page}\n" for page in _present)
+        source[0] = source[0].replace("   .. optional pages\n", listed)
+
+
+# Methods inherited from scikit-learn (get_params, score, ...) carry
+# cross-references into scikit-learn's own docs; show their text instead.
+_SKLEARN_ROLE = re.compile(r":(?:ref|term):`([^`<]*?)\s*(?:<[^>]*>)?`")
+
+
+def _unlink_sklearn_refs(app, what, name, obj, options, lines):
+    if getattr(obj, "__module__", "").startswith("sklearn."):
+        lines[:] = [_SKLEARN_ROLE.sub(r"\1", line) for line in lines]
+
+
+def setup(app):
+    app.connect("source-read", _list_optional_pages)
+    app.connect("autodoc-process-docstring", _unlink_sklearn_refs)

@@ -60,7 +60,7 @@ def rmse(pred):
 
 # %%
 # Seasonal-naive baseline: the same month one year earlier
-# -------------------------------------------------------
+# --------------------------------------------------------
 train_series = series[:-N_TEST]
 naive_one_step = series[-N_TEST - SEASON : -SEASON]
 naive_multi = np.tile(train_series[-SEASON:], N_TEST // SEASON)

@@ -4,7 +4,8 @@ Forecasting airline passengers with GRU and LSTM
 
 The main skrnn demo. The monthly airline passengers series (1949-1960, bundled
 with skrnn) is cut into windows of 12 months, each labelled with the month
-that follows (:func:`~skrnn.preprocessing.make_windows`). :class:`~skrnn.GRURegressor` and :class:`~skrnn.LSTMRegressor`
+that follows (:func:`~skrnn.preprocessing.make_windows`).
+:class:`~skrnn.GRURegressor` and :class:`~skrnn.LSTMRegressor`
 are fitted on the windows up to December 1958 and forecast the last 24 months
 (1959-1960), next to the seasonal-naive baseline ("same month last year"):
 
@@ -94,8 +95,8 @@ OUTPUT.mkdir(parents=True, exist_ok=True)
 fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
 months = dates.astype("datetime64[D]")
 ax.plot(months, series, color="black", label="observed")
-for name, forecast in forecasts.items():
-    ax.plot(months[-N_TEST:], forecast, label=f"{name} (24 steps)")
+for name, values in forecasts.items():
+    ax.plot(months[-N_TEST:], values, label=f"{name} (24 steps)")
 ax.axvline(months[-N_TEST], color="grey", linestyle=":")
 ax.set(title="Airline passengers: 24-month forecast", ylabel="passengers (thousands)")
 ax.legend()

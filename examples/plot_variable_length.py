@@ -47,7 +47,7 @@ X, y = [None] * N_SAMPLES, np.empty(N_SAMPLES)
 for length in np.unique(lengths):
     rows = np.flatnonzero(lengths == length)
     X_len, y_len = make_adding_problem(len(rows), int(length), random_state=rng)
-    for row, x, target in zip(rows, X_len, y_len):
+    for row, x, target in zip(rows, X_len, y_len, strict=True):
         X[row], y[row] = x, target
 n_train = int(0.8 * N_SAMPLES)
 X_train, y_train, X_test, y_test = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
@@ -97,7 +97,7 @@ fig, (ax, ax_hist) = plt.subplots(1, 2, figsize=(11, 4))
 for name, pred in predictions.items():
     rmse = [
         np.sqrt(np.mean((pred - y_test)[(test_lengths >= lo) & (test_lengths < hi)] ** 2))
-        for lo, hi in zip(edges[:-1], edges[1:])
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True)
     ]
     ax.plot(centres, rmse, marker="o", label=name)
 ax.set(title="Test RMSE by sequence length", xlabel="sequence length (steps)", ylabel="RMSE")

@@ -51,7 +51,9 @@ def test_adding_problem_odd_length_and_reproducibility():
 
 @pytest.mark.parametrize("delay", [0, 5, 11])
 def test_delayed_recall_structure(delay):
-    X, y = make_delayed_recall(n_samples=400, n_timesteps=12, n_symbols=3, delay=delay, random_state=0)
+    X, y = make_delayed_recall(
+        n_samples=400, n_timesteps=12, n_symbols=3, delay=delay, random_state=0
+    )
     assert X.shape == (400, 12, 4) and y.dtype == np.int64
     symbols = X[:, :, :3]
     assert (symbols.sum(axis=2) == 1).all()  # one symbol per step

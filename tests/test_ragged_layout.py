@@ -48,7 +48,7 @@ def test_pad_keeps_float32_and_never_mutates():
     X, _ = pad_sequences(seqs)
     assert X.dtype == np.float32
     X[:] = 9
-    for s, c in zip(seqs, copies):
+    for s, c in zip(seqs, copies, strict=True):
         np.testing.assert_array_equal(s, c)
 
 
@@ -57,7 +57,7 @@ def test_unpad_inverts_pad(padding, rng):
     seqs = [rng.normal(size=(T, 2)) for T in (5, 1, 3)]
     X, lengths = pad_sequences(seqs, padding=padding)
     back = unpad_sequences(X, lengths, padding=padding)
-    for original, b in zip(seqs, back):
+    for original, b in zip(seqs, back, strict=True):
         np.testing.assert_array_equal(original, b)
     back[0][:] = 0
     assert not np.shares_memory(back[0], X)

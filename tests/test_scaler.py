@@ -26,7 +26,8 @@ def test_statistics_over_all_time_steps_of_all_sequences(rng):
     np.testing.assert_array_equal(SequenceScaler().fit_transform(X), Z)
     np.testing.assert_allclose(Z.reshape(-1, 2).mean(axis=0), 0, atol=1e-12)
     np.testing.assert_allclose(Z.reshape(-1, 2).std(axis=0), 1)
-    assert (scaler.n_features_in_, scaler.n_samples_seen_, scaler.n_timesteps_seen_) == (2, 40, 1000)
+    counts = (scaler.n_features_in_, scaler.n_samples_seen_, scaler.n_timesteps_seen_)
+    assert counts == (2, 40, 1000)
 
 
 def test_2d_input_is_one_feature_not_one_per_time_step(rng):
@@ -70,7 +71,7 @@ def test_round_trip_keeps_layout_and_never_mutates(make_X, rng):
     # equal lengths come back as one array (as scikit-learn transformers do), ragged as a list
     ragged = len({np.shape(x) for x in X}) > 1
     assert isinstance(Z, list) if ragged else isinstance(Z, np.ndarray)
-    for original, z, b in zip(X, Z, back):
+    for original, z, b in zip(X, Z, back, strict=True):
         assert np.shape(z) == np.shape(original) == np.shape(b)
         np.testing.assert_allclose(b, original, rtol=1e-12, atol=1e-12)
     # the output is new memory: changing it leaves X alone
@@ -150,7 +151,8 @@ def test_in_a_pipeline_statistics_come_from_training_folds_only(rng):
     )
     cv = TimeSeriesSplit(n_splits=3)
     result = cross_validate(pipe, X, y, cv=cv, return_estimator=True)
-    for (train, _), fitted, seen in zip(cv.split(X), result["estimator"], RecordingScaler.seen):
+    folds = zip(cv.split(X), result["estimator"], RecordingScaler.seen, strict=True)
+    for (train, _), fitted, seen in folds:
         np.testing.assert_array_equal(seen, X[train])  # fitted on the training fold only
         np.testing.assert_allclose(fitted.named_steps["scale"].mean_, [X[train].mean()])
     # the first fold never saw the level shift
@@ -158,9 +160,11 @@ def test_in_a_pipeline_statistics_come_from_training_folds_only(rng):
 
 
 def test_pipeline_with_ragged_sequences_and_a_classifier(rng):
-    X = [rng.normal(loc=100 * (i % 2), size=(int(T), 2)) for i, T in enumerate(rng.randint(3, 9, 30))]
+    lengths = rng.randint(3, 9, 30)
+    X = [rng.normal(loc=100 * (i % 2), size=(int(T), 2)) for i, T in enumerate(lengths)]
     y = np.arange(30) % 2
-    pipe = Pipeline([("scale", SequenceScaler()), ("rnn", LSTMClassifier(max_epochs=2, random_state=0))])
+    rnn = LSTMClassifier(max_epochs=2, random_state=0)
+    pipe = Pipeline([("scale", SequenceScaler()), ("rnn", rnn)])
     pipe.fit(X, y)
     assert pipe.predict(X).shape == (30,)
     assert pipe.named_steps["rnn"].n_features_in_ == 2

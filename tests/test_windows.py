@@ -53,7 +53,8 @@ def test_multivariate_series_targets_and_layout():
     _, y0 = make_windows(series, window=4, target=0)
     np.testing.assert_array_equal(y0, t[4:])
     _, y2 = make_windows(series, window=4, horizon=3, target=[2, 0])
-    np.testing.assert_array_equal(y2.reshape(-1, 3, 2)[:, :, 0], y2.reshape(-1, 3, 2)[:, :, 1] + 200)
+    cube = y2.reshape(-1, 3, 2)
+    np.testing.assert_array_equal(cube[:, :, 0], cube[:, :, 1] + 200)
 
 
 def test_pandas_input_and_target_by_column_name():

@@ -87,7 +87,7 @@ def pad_sequences(sequences, *, maxlen=None, padding="post", truncating=None, va
     data = checked.data if checked.is_ragged else list(checked.data)
     X = np.full((len(data), maxlen, checked.n_features), value, dtype=dtype)
     lengths = np.minimum(checked.lengths, maxlen)
-    for row, (seq, n) in enumerate(zip(data, lengths)):
+    for row, (seq, n) in enumerate(zip(data, lengths, strict=True)):
         kept = seq[-n:] if truncating == "pre" else seq[:n]
         if padding == "post":
             X[row, :n] = kept
@@ -148,5 +148,5 @@ def unpad_sequences(X, lengths, *, padding="post"):
     if len(lengths) and (lengths.min() < 1 or lengths.max() > X.shape[1]):
         raise ValueError(f"lengths must lie between 1 and n_timesteps={X.shape[1]}.")
     if padding == "post":
-        return [row[:n].copy() for row, n in zip(X, lengths)]
-    return [row[len(row) - n :].copy() for row, n in zip(X, lengths)]
+        return [row[:n].copy() for row, n in zip(X, lengths, strict=True)]
+    return [row[len(row) - n :].copy() for row, n in zip(X, lengths, strict=True)]

@@ -153,7 +153,10 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         sequences = check_sequences(X, dtype=dtype)
         check_n_features(sequences, self.n_features_in_, type(self).__name__)
         if sequences.is_ragged:  # a list can only come back as a list
-            return [func(s).astype(dtype).reshape(np.shape(x)) for s, x in zip(sequences.data, X)]
+            return [
+                func(s).astype(dtype).reshape(np.shape(x))
+                for s, x in zip(sequences.data, X, strict=True)
+            ]
         out = func(sequences.data).astype(dtype)
         two_d = (getattr(X, "ndim", None) or np.asarray(X).ndim) == 2
         return out[:, :, 0] if two_d else out

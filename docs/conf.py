@@ -37,6 +37,9 @@ autodoc_default_options = {
 }
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+# Fail the build when a documented parameter is missing, unknown or out of order.
+numpydoc_validation_checks = {"PR01", "PR02", "PR03"}
+numpydoc_validation_exclude = {r"^sklearn\.", r"\.set_params$", r"\.get_params$"}
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"skrnn {release}"

@@ -64,7 +64,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from skrnn.preprocessing import SequenceScaler
-    >>> X = [np.array([1.0, 2.0, 3.0]), np.array([5.0, 9.0])]    # two sequences
+    >>> X = [np.array([1.0, 2.0, 3.0]), np.array([5.0, 9.0])]  # ragged
     >>> scaler = SequenceScaler().fit(X)
     >>> scaler.mean_, scaler.scale_
     (array([4.]), array([2.82842712]))

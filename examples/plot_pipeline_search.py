@@ -59,8 +59,8 @@ from skrnn.preprocessing import SequenceScaler  # noqa: E402
 
 QUICK = os.environ.get("SKRNN_QUICK") == "1"
 OUTPUT = Path(os.environ.get("SKRNN_OUTPUT", Path(__file__).parent / "output"))
-N_TRAIN, N_TEST, N_STEPS = (90, 60, 10) if QUICK else (800, 400, 30)
-EPOCHS, N_FOLDS, N_TRIALS = (2, 2, 2) if QUICK else (40, 3, 10)
+N_TRAIN, N_TEST, N_STEPS = (90, 60, 10) if QUICK else (600, 300, 20)
+EPOCHS, N_FOLDS, N_TRIALS = (2, 2, 2) if QUICK else (30, 3, 8)
 # OptunaSearchCV is marked experimental, and optuna-integration touches a
 # deprecated optuna module: both warn on every search, to no use here.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -147,7 +147,8 @@ fig, (ax_grid, ax_optuna) = plt.subplots(1, 2, figsize=(12, 4))
 results = grid_search.cv_results_
 labels = [f"{p['regressor__rnn__cell']}, {p['regressor__rnn__hidden_size']}"
           for p in results["params"]]
-ax_grid.bar(labels, -results["mean_test_score"], yerr=results["std_test_score"], color="C0")
+colors = ["C0" if p["regressor__rnn__cell"] == "gru" else "C1" for p in results["params"]]
+ax_grid.bar(labels, -results["mean_test_score"], yerr=results["std_test_score"], color=colors)
 ax_grid.set(title="GridSearchCV: CV MSE per candidate", xlabel="cell, hidden size",
             ylabel="mean squared error")
 trials = optuna_search.trials_

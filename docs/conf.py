@@ -5,12 +5,16 @@ downloaded: there is no intersphinx mapping, and sphinx-gallery runs the
 examples locally (``-D plot_gallery=0`` skips running them).
 """
 
+import os
 import re
 from pathlib import Path
 
 import skrnn
 
 HERE = Path(__file__).parent
+# sphinx-gallery runs the examples without ``__file__``: tell them where
+# their plots go (the scripts' own default, examples/output/).
+os.environ.setdefault("SKRNN_OUTPUT", str(HERE.parent / "examples" / "output"))
 
 project = "skrnn"
 author = "skrnn developers"
@@ -54,7 +58,6 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": "/plot_",
     "doc_module": ("skrnn",),
-    "reference_url": {"skrnn": None},  # link to these docs; never fetch other sites
     "backreferences_dir": "gen_modules/backreferences",
     "abort_on_example_error": True,
     "download_all_examples": False,

@@ -39,7 +39,7 @@ from skrnn.datasets import load_airline  # noqa: E402
 from skrnn.preprocessing import forecast, make_windows  # noqa: E402
 
 QUICK = os.environ.get("SKRNN_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKRNN_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKRNN_OUTPUT") or Path(__file__).parent / "output")
 WINDOW, SEASON, N_TEST = 12, 12, 24
 
 # %%

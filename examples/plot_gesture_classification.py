@@ -37,7 +37,7 @@ from skrnn import GRUClassifier, LSTMClassifier  # noqa: E402
 from skrnn.preprocessing import from_channels_first  # noqa: E402
 
 QUICK = os.environ.get("SKRNN_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKRNN_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKRNN_OUTPUT") or Path(__file__).parent / "output")
 
 # %%
 # Load the bundled data and convert the layout

@@ -58,7 +58,7 @@ from skrnn.datasets import make_adding_problem  # noqa: E402
 from skrnn.preprocessing import SequenceScaler  # noqa: E402
 
 QUICK = os.environ.get("SKRNN_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKRNN_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKRNN_OUTPUT") or Path(__file__).parent / "output")
 N_TRAIN, N_TEST, N_STEPS = (90, 60, 10) if QUICK else (600, 300, 20)
 EPOCHS, N_FOLDS, N_TRIALS = (2, 2, 2) if QUICK else (30, 3, 8)
 # OptunaSearchCV is marked experimental, and optuna-integration touches a

@@ -34,7 +34,7 @@ from skrnn import GRURegressor  # noqa: E402
 from skrnn.preprocessing import pad_sequences  # noqa: E402
 
 QUICK = os.environ.get("SKRNN_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKRNN_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKRNN_OUTPUT") or Path(__file__).parent / "output")
 N_SAMPLES = 200 if QUICK else 1000
 MIN_LEN, MAX_LEN, NOISE = 10, 60, 0.3
 

@@ -1,9 +1,9 @@
 """skrnn: scikit-learn compatible GRU and LSTM estimators built on skorch."""
 
+from . import exceptions
+from ._version import __version__
 from .classifier import GRUClassifier, LSTMClassifier, RecurrentClassifier
 from .regressor import GRURegressor, LSTMRegressor, RecurrentRegressor
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "GRUClassifier",
@@ -13,4 +13,5 @@ __all__ = [
     "RecurrentClassifier",
     "RecurrentRegressor",
     "__version__",
+    "exceptions",
 ]

@@ -9,6 +9,7 @@ small hooks implemented in :mod:`skrnn.regressor` and :mod:`skrnn.classifier`.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,9 +20,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, GradientNormClipping
 
+from ._callbacks import FiniteLossGuard
 from ._dataset import SequenceBatches, SequenceDataset, TailSplit
 from ._module import CELLS, POOLINGS, SCALINGS, RecurrentNetwork
 from ._validation import Sequences, check_consistent_length, check_n_features, check_sequences
+from ._version import __version__
+from .exceptions import InconsistentVersionWarning
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -32,6 +36,10 @@ OPTIMIZERS = {
 
 # Inference needs no gradients, so it can afford larger batches than training.
 _MIN_PREDICT_BATCH = 256
+
+# patch_size="auto" folds time steps into patches so that the recurrent layers
+# run about this many steps on a typical (median-length) training sequence.
+AUTO_PATCH_STEPS = 100
 
 
 class RecurrentEstimatorBase(BaseEstimator):
@@ -49,6 +57,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "bidirectional": ["boolean"],
         "pooling": [StrOptions(set(POOLINGS))],
+        "patch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -85,6 +94,10 @@ class RecurrentEstimatorBase(BaseEstimator):
         """Task-specific keyword arguments for the skorch net."""
         return {}
 
+    def _validation_split(self, fraction: float, seed: int):
+        """The split used for early stopping when given a fraction."""
+        return TailSplit(fraction)
+
     def _output_scaling(self):
         """``(shift, scale)`` mapping network outputs to target units, or None."""
         return None
@@ -114,6 +127,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         y_encoded, n_outputs = self._encode_target(y)
         check_consistent_length(sequences, y_encoded)
         self.n_features_in_ = sequences.n_features
+        self.patch_size_ = self._resolve_patch_size(sequences)
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         net = self._build_net(sequences.n_features, n_outputs, seed)
@@ -135,7 +149,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             train_split = (
                 self.validation_fraction
                 if callable(self.validation_fraction)
-                else TailSplit(self.validation_fraction)
+                else self._validation_split(self.validation_fraction, seed)
             )
         # Like scikit-learn's MLP: stop when the monitored loss has not improved
         # by ``tol`` (relative) for ``patience`` epochs; with a validation split
@@ -147,7 +161,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             threshold_mode="rel",
             load_best=self.early_stopping,
         )
-        callbacks = [("early_stopping", stopper)]
+        callbacks = [("finite_loss", FiniteLossGuard()), ("early_stopping", stopper)]
         if self.gradient_clip is not None:
             callbacks.append(
                 ("gradient_clip", GradientNormClipping(gradient_clip_value=self.gradient_clip))
@@ -164,6 +178,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             module__dropout=self.dropout,
             module__bidirectional=self.bidirectional,
             module__pooling=self.pooling,
+            module__patch_size=self.patch_size_,
             module__scaling=self.scaling,
             criterion=self._criterion,
             optimizer=optimizer,
@@ -183,6 +198,11 @@ class RecurrentEstimatorBase(BaseEstimator):
             **self._net_params(n_outputs),
         )
 
+    def _resolve_patch_size(self, sequences: Sequences) -> int:
+        if self.patch_size != "auto":
+            return int(self.patch_size)
+        return max(1, int(round(float(np.median(sequences.lengths)) / AUTO_PATCH_STEPS)))
+
     # ------------------------------------------------------------- inference
     def _network_output(self, X) -> np.ndarray:
         """Validate ``X`` against the fit and return the raw network output."""
@@ -196,6 +216,25 @@ class RecurrentEstimatorBase(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+    # ----------------------------------------------------------- pickling
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_skrnn_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved_with = state.pop("_skrnn_version", "unknown")
+        if saved_with != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_version=__version__,
+                    original_version=saved_with,
+                ),
+                stacklevel=2,
+            )
+        super().__setstate__(state)
 
 
 def feature_statistics(sequences: Sequences) -> tuple[np.ndarray, np.ndarray]:

@@ -98,6 +98,15 @@ class SequenceBatches:
             yield self.dataset.batch(order[start : start + self.batch_size])
 
 
+def _n_valid(n: int, fraction: float) -> int:
+    if n < 2:
+        raise ValueError(
+            f"Cannot hold out a validation set from {n} sample(s); "
+            "use early_stopping=False or pass more data."
+        )
+    return min(max(1, int(round(fraction * n))), n - 1)
+
+
 class TailSplit:
     """Hold out the last ``fraction`` of the samples for validation.
 
@@ -117,14 +126,48 @@ class TailSplit:
 
     def __call__(self, dataset, y=None, **fit_params):
         n = len(dataset)
-        n_valid = min(max(1, int(round(self.fraction * n))), n - 1)
-        if n_valid < 1:
-            raise ValueError(
-                f"Cannot hold out a validation set from {n} sample(s); "
-                "use early_stopping=False or pass more data."
-            )
-        cut = n - n_valid
+        cut = n - _n_valid(n, self.fraction)
         return dataset.subset(np.arange(cut)), dataset.subset(np.arange(cut, n))
 
     def __repr__(self) -> str:
         return f"TailSplit(fraction={self.fraction})"
+
+
+class StratifiedSplit:
+    """Hold out a random, class-stratified ``fraction`` of the samples.
+
+    For classification the order of the samples usually carries no time
+    (data sets are often sorted by class), so the tail would be a biased
+    validation set; this is scikit-learn's ``MLPClassifier`` convention.
+    Falls back to an unstratified random split when some class is too rare to
+    be split.
+
+    Parameters
+    ----------
+    fraction : float
+        Share of samples, in (0, 1), that go to validation.
+    seed : int
+        Seed of the random split.
+    """
+
+    def __init__(self, fraction: float, seed: int = 0):
+        self.fraction = fraction
+        self.seed = seed
+
+    def __call__(self, dataset, y=None, **fit_params):
+        from sklearn.model_selection import train_test_split
+
+        n = len(dataset)
+        n_valid = _n_valid(n, self.fraction)
+        labels = None if y is None else np.asarray(y)
+        if labels is not None:
+            counts = np.unique(labels, return_counts=True)[1]
+            if counts.min() < 2 or n_valid < len(counts) or n - n_valid < len(counts):
+                labels = None
+        train, valid = train_test_split(
+            np.arange(n), test_size=n_valid, stratify=labels, random_state=self.seed
+        )
+        return dataset.subset(np.sort(train)), dataset.subset(np.sort(valid))
+
+    def __repr__(self) -> str:
+        return f"StratifiedSplit(fraction={self.fraction}, seed={self.seed})"

@@ -19,7 +19,15 @@ hidden_size : int, default=64
         How the hidden states become one vector per sequence: the mean of the
         top layer's outputs over the sequence's valid time steps (gradients
         reach every step directly, which trains faster and more reliably), or
-        the final hidden state."""
+        the final hidden state.
+    patch_size : int or "auto", default="auto"
+        Fold every ``patch_size`` consecutive time steps into one step (with
+        ``patch_size`` times the features) before the recurrent layers, which
+        then run ``patch_size`` times fewer steps: long sequences train much
+        faster, and gradients cross fewer steps. ``"auto"`` picks
+        ``round(median training length / 100)`` (at least 1), so sequences of
+        up to about 150 steps are read step by step. The fitted value is
+        ``patch_size_``."""
 
 TRAINING = """\
 max_epochs : int, default=100
@@ -48,11 +56,13 @@ max_epochs : int, default=100
     tol : float, default=1e-4
         Relative improvement of the monitored loss that counts as progress.
     validation_fraction : float or callable, default=0.1
-        Share of the training sequences held out for early stopping. The
-        *last* sequences are held out (the most recent ones for time-ordered
-        windows), so nothing is validated on the past after training on the
-        future. A callable ``split(dataset, y) -> (train, valid)`` such as a
-        ``skorch.dataset.ValidSplit`` is used as given.
+        Share of the training sequences held out for early stopping.
+        Regressors hold out the *last* sequences (the most recent ones for
+        time-ordered windows), so nothing is validated on the past after
+        training on the future. Classifiers hold out a random, class-stratified
+        share (seeded by ``random_state``), since classification data is often
+        sorted by class. A callable ``split(dataset, y) -> (train, valid)``
+        such as a ``skorch.dataset.ValidSplit`` is used as given.
     shuffle : bool, default=True
         Shuffle the training sequences at every epoch.
     scaling : {"global", "sequence"} or None, default="global"
@@ -94,6 +104,8 @@ net_ : skorch.NeuralNet
     feature_names_in_ : ndarray of shape (n_timesteps,)
         Column names of a pandas DataFrame ``X`` seen during fit (defined only
         when ``X`` had string column names).
+    patch_size_ : int
+        Patch size used (``patch_size`` with ``"auto"`` resolved).
     n_iter_ : int
         Number of epochs trained (fewer than ``max_epochs`` after early
         stopping)."""

@@ -48,6 +48,10 @@ class RecurrentNetwork(nn.Module):
         (reversible instance normalisation). ``None`` does neither.
     regression : bool
         Whether outputs are regression targets (rescaled) or logits (not).
+    patch_size : int
+        Fold every ``patch_size`` consecutive (scaled) time steps into one
+        step with ``patch_size * input_size`` features before the recurrent
+        layers: the network runs ``patch_size`` times fewer steps.
 
     Notes
     -----
@@ -68,19 +72,21 @@ class RecurrentNetwork(nn.Module):
         pooling: str = "last",
         scaling: str | None = "global",
         regression: bool = True,
+        patch_size: int = 1,
     ):
         super().__init__()
         self.cell = cell
         self.pooling = pooling
         self.scaling = scaling
         self.regression = regression
+        self.patch_size = patch_size
         self.num_directions = 2 if bidirectional else 1
         self.register_buffer("input_shift", torch.zeros(input_size))
         self.register_buffer("input_scale", torch.ones(input_size))
         self.register_buffer("output_shift", torch.zeros(output_size))
         self.register_buffer("output_scale", torch.ones(output_size))
         self.rnn = CELLS[cell](
-            input_size=input_size,
+            input_size=input_size * patch_size,
             hidden_size=hidden_size,
             num_layers=num_layers,
             # torch only applies this between layers (and warns otherwise)
@@ -100,20 +106,25 @@ class RecurrentNetwork(nn.Module):
             self.output_scale.copy_(torch.as_tensor(output_scale, dtype=torch.float32))
 
     def forward(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        total = X.shape[1]
-        ragged = lengths is not None and bool((lengths != total).any())
-        mask = None
-        if ragged:
-            lengths = lengths.to(X.device)
-            mask = (torch.arange(total, device=X.device)[None, :] < lengths[:, None]).unsqueeze(-1)
-
+        lengths, mask = _valid_steps(X, lengths)
         if self.scaling == "sequence":
-            shift, scale = _sequence_statistics(X, mask, lengths if ragged else None)
+            shift, scale = _sequence_statistics(X, mask, lengths)
             X = (X - shift[:, None]) / scale[:, None]
         elif self.scaling == "global":
             X = (X - self.input_shift) / self.input_scale
+        if self.patch_size > 1:
+            X, lengths, mask = _patch(X, lengths, mask, self.patch_size)
 
-        if ragged:
+        y = self.head(self.dropout(self._encode(X, lengths, mask)))
+        if not self.regression:
+            return y
+        if self.scaling == "sequence":
+            return y * scale[:, :1] + shift[:, :1]
+        return y * self.output_scale + self.output_shift
+
+    def _encode(self, X, lengths, mask):
+        """Run the recurrent stack and pool its outputs to one vector per sequence."""
+        if mask is not None:  # ragged batch: pack so padding is never read
             packed = pack_padded_sequence(X, lengths.cpu(), batch_first=True, enforce_sorted=False)
             out, state = self.rnn(packed)
         else:
@@ -122,19 +133,40 @@ class RecurrentNetwork(nn.Module):
         if self.pooling == "last":
             h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)
             # h_n: (layers * directions, batch, hidden); keep the top layer
-            features = torch.cat(list(h_n[-self.num_directions :]), dim=1)
-        elif ragged:
-            out, _ = pad_packed_sequence(out, batch_first=True, total_length=total)
-            features = (out * mask).sum(1) / lengths[:, None].to(out.dtype)
-        else:
-            features = out.mean(1)
+            return torch.cat(list(h_n[-self.num_directions :]), dim=1)
+        if mask is None:
+            return out.mean(1)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=X.shape[1])
+        return (out * mask).sum(1) / lengths[:, None].to(out.dtype)
 
-        y = self.head(self.dropout(features))
-        if not self.regression:
-            return y
-        if self.scaling == "sequence":
-            return y * scale[:, :1] + shift[:, :1]
-        return y * self.output_scale + self.output_shift
+
+def _valid_steps(X, lengths):
+    """Lengths on X's device and a (batch, time, 1) validity mask, or None if all full."""
+    if lengths is None or bool((lengths == X.shape[1]).all()):
+        return None, None
+    lengths = lengths.to(X.device)
+    mask = torch.arange(X.shape[1], device=X.device)[None, :] < lengths[:, None]
+    return lengths, mask.unsqueeze(-1)
+
+
+def _patch(X, lengths, mask, size):
+    """Fold every ``size`` consecutive steps into one step of ``size`` times the features.
+
+    A sequence of T steps becomes ceil(T / size) steps; the last patch is
+    completed with zeros (the standardised mean), and so is everything past a
+    ragged sequence's end, so a patch never depends on the batch it is in.
+    """
+    batch, total, n_features = X.shape
+    if mask is not None:
+        X = X * mask
+    extra = -total % size
+    if extra:
+        X = torch.nn.functional.pad(X, (0, 0, 0, extra))
+    X = X.reshape(batch, (total + extra) // size, size * n_features)
+    if lengths is None:
+        return X, None, None
+    lengths, mask = _valid_steps(X, torch.div(lengths + size - 1, size, rounding_mode="floor"))
+    return X, lengths, mask
 
 
 def _sequence_statistics(X, mask, lengths):

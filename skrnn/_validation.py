@@ -22,7 +22,7 @@ _RESHAPE_HINT = (
 )
 
 _LAYOUT = (
-    "X must be a 2-D array (n_samples, n_timesteps), a 3-D array "
+    "a 2-D array (n_samples, n_timesteps), a 3-D array "
     "(n_samples, n_timesteps, n_features) or a list of arrays of shape "
     "(n_timesteps_i,) or (n_timesteps_i, n_features)"
 )
@@ -151,13 +151,13 @@ def check_sequences(X, *, name: str = "X", dtype=np.float32) -> Sequences:
         On non-numeric or sparse input.
     """
     if X is None:
-        raise TypeError(f"{name} must be array-like, got None. {_LAYOUT}.")
+        raise TypeError(f"{name} must be array-like, got None; expected {_LAYOUT}.")
     if sp.issparse(X):
-        raise TypeError(
-            f"Sparse input is not supported: {name} must be dense. {_LAYOUT}."
-        )
+        raise TypeError(f"Sparse input is not supported: {name} must be {_LAYOUT}.")
     if isinstance(X, (str, bytes, numbers.Number)):
-        raise TypeError(f"{name} must be array-like, got {type(X).__name__}. {_LAYOUT}.")
+        raise TypeError(
+            f"{name} must be array-like, got {type(X).__name__}; expected {_LAYOUT}."
+        )
     if _is_sequence_list(X) and not _is_rectangular_numeric(X):
         return _check_ragged(X, name, dtype)
 
@@ -166,7 +166,7 @@ def check_sequences(X, *, name: str = "X", dtype=np.float32) -> Sequences:
         arr = arr[:, :, np.newaxis]
     elif arr.ndim != 3:
         hint = f" {_RESHAPE_HINT}" if arr.ndim == 1 else ""
-        raise ValueError(f"Expected {_LAYOUT}; got a {arr.ndim}-D array.{hint}")
+        raise ValueError(f"{name} must be {_LAYOUT}; got a {arr.ndim}-D array.{hint}")
     n_samples, n_steps, n_features = arr.shape
     if n_samples == 0:
         raise ValueError(

@@ -10,6 +10,7 @@ from skorch import NeuralNetClassifier
 from torch import nn
 
 from ._base import RecurrentEstimatorBase
+from ._dataset import StratifiedSplit
 from ._docstrings import fill_doc
 from ._validation import check_classification_labels
 
@@ -34,6 +35,9 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
         # The net sees class indices; telling it the classes lets skorch's
         # accuracy scoring work on a dataset without a y attribute.
         return {"classes": list(range(n_outputs)), "module__regression": False}
+
+    def _validation_split(self, fraction, seed):
+        return StratifiedSplit(fraction, seed)
 
     def predict_proba(self, X):
         """Class probabilities of each sequence.
@@ -173,6 +177,7 @@ class RecurrentClassifier(_ClassifierCore):
         dropout=0.0,
         bidirectional=False,
         pooling="mean",
+        patch_size="auto",
         max_epochs=100,
         batch_size=32,
         lr=3e-3,
@@ -206,6 +211,7 @@ class _FixedCellClassifier(_ClassifierCore):
         dropout=0.0,
         bidirectional=False,
         pooling="mean",
+        patch_size="auto",
         max_epochs=100,
         batch_size=32,
         lr=3e-3,

@@ -257,3 +257,23 @@ def test_classifier_in_pipeline_with_string_labels(sine_classes):
     pipe = Pipeline([("rnn", LSTMClassifier(**FAST))]).fit(X, labels)
     assert set(pipe.predict(X)) <= {"low", "mid", "high"}
     assert pipe.predict_proba(X).shape == (len(X), 3)
+
+
+def test_classifier_early_stopping_validates_on_a_stratified_sample():
+    # labels sorted by class: a tail split would validate on one class only
+    from conftest import make_sine_classes
+
+    X, y = make_sine_classes(n=90)
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]
+    seen = {}
+
+    class RecordSplit(Callback):
+        def on_train_begin(self, net, X=None, y=None, **kwargs):
+            _, seen["valid"] = net.train_split(X, y)
+
+    GRUClassifier(early_stopping=True, validation_fraction=0.2, callbacks=[RecordSplit()], **FAST).fit(X, y)
+    valid_labels = seen["valid"].y.numpy()
+    assert len(valid_labels) == 18
+    expected = np.bincount(y) * 18 / 90  # proportional to the class sizes
+    assert np.all(np.abs(np.bincount(valid_labels, minlength=3) - expected) <= 1)

@@ -10,8 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import inspect
+
 import skrnn
 import skrnn.datasets
+import skrnn.exceptions
 import skrnn.preprocessing
 
 ROOT = Path(__file__).parents[1]
@@ -19,9 +22,10 @@ GENERATED = ("_build", "auto_examples", "gen_modules", "sg_execution_times.rst")
 
 
 def public_names():
-    for module in (skrnn, skrnn.preprocessing, skrnn.datasets):
+    """Dotted names of every public class and function (submodules are walked)."""
+    for module in (skrnn, skrnn.preprocessing, skrnn.datasets, skrnn.exceptions):
         for name in module.__all__:
-            if not name.startswith("__"):
+            if not name.startswith("__") and not inspect.ismodule(getattr(module, name)):
                 yield f"{module.__name__}.{name}"
 
 

@@ -7,6 +7,7 @@ from numpydoc.validate import validate
 
 import skrnn
 import skrnn.datasets
+import skrnn.exceptions
 import skrnn.preprocessing
 
 # numpydoc checks not enforced, and why
@@ -20,11 +21,11 @@ IGNORED = {
 
 
 def documented_names():
-    for module in (skrnn, skrnn.preprocessing, skrnn.datasets):
+    for module in (skrnn, skrnn.preprocessing, skrnn.datasets, skrnn.exceptions):
         for name in module.__all__:
-            if name.startswith("__"):
-                continue
             obj = getattr(module, name)
+            if name.startswith("__") or inspect.ismodule(obj):
+                continue
             yield f"{module.__name__}.{name}"
             if inspect.isclass(obj):
                 for attr in dir(obj):

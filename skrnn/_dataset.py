@@ -154,10 +154,10 @@ class StratifiedSplit:
         self.fraction = fraction
         self.seed = seed
 
-    def __call__(self, dataset, y=None, **fit_params):
+    def indices(self, n: int, y=None) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted train and validation indices for ``n`` samples labelled ``y``."""
         from sklearn.model_selection import train_test_split
 
-        n = len(dataset)
         n_valid = _n_valid(n, self.fraction)
         labels = None if y is None else np.asarray(y)
         if labels is not None:
@@ -167,7 +167,11 @@ class StratifiedSplit:
         train, valid = train_test_split(
             np.arange(n), test_size=n_valid, stratify=labels, random_state=self.seed
         )
-        return dataset.subset(np.sort(train)), dataset.subset(np.sort(valid))
+        return np.sort(train), np.sort(valid)
+
+    def __call__(self, dataset, y=None, **fit_params):
+        train, valid = self.indices(len(dataset), y)
+        return dataset.subset(train), dataset.subset(valid)
 
     def __repr__(self) -> str:
         return f"StratifiedSplit(fraction={self.fraction}, seed={self.seed})"

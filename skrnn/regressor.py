@@ -87,7 +87,7 @@ class RecurrentRegressor(_RegressorCore):
     {fitted}
     n_outputs_ : int
         Number of regression outputs.
-    target_mean_, target_scale_ : ndarray of shape (n_outputs,)
+    target_mean_, target_scale_ : ndarray of shape ``(n_outputs_,)``
         Mean and standard deviation of each target on the training data
         (zeros and ones when ``scaling=None``); the loss is the mean squared
         error divided by ``target_scale_ ** 2``.
@@ -188,7 +188,7 @@ _FIXED_DOC = """{title} regressor on sequences.
     {{fitted}}
     n_outputs_ : int
         Number of regression outputs.
-    target_mean_, target_scale_ : ndarray of shape (n_outputs,)
+    target_mean_, target_scale_ : ndarray of shape ``(n_outputs_,)``
         Mean and standard deviation of each target on the training data
         (zeros and ones when ``scaling=None``); the loss is the mean squared
         error divided by ``target_scale_ ** 2``.

@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import Interval, validate_params
     },
     prefer_skip_nested_validation=True,
 )
-def make_adding_problem(n_samples=1000, n_timesteps=100, *, random_state=None):
+def make_adding_problem(n_samples=1000, n_timesteps=150, *, random_state=None):
     """Generate the adding problem: sum the two marked values of a sequence.
 
     Each sequence has two channels. Channel 0 holds values drawn uniformly
@@ -40,7 +40,7 @@ def make_adding_problem(n_samples=1000, n_timesteps=100, *, random_state=None):
     ----------
     n_samples : int, default=1000
         Number of sequences.
-    n_timesteps : int, default=100
+    n_timesteps : int, default=150
         Length of every sequence (at least 2).
     random_state : int, RandomState instance or None, default=None
         Seed of the values and marker positions.

@@ -1,0 +1,223 @@
+"""The decision rule: the best validated score wins, unless it is within the noise.
+
+Each cell is represented by its best usable trial (complete, feasible, finite
+score). When the two best scores differ by less than
+:data:`TIE_STANDARD_ERRORS` standard errors of their difference, the
+validation data cannot tell the cells apart, and the cell whose best model is
+cheaper *as measured on this machine* wins (the one-standard-error rule of
+Breiman et al., with cost as the tie-breaker).
+
+The standard error of the difference is ``sqrt(se_gru**2 + se_lstm**2)``,
+each ``se`` being the standard error of that trial's score (see
+:mod:`skrnn.selection._noise`). It ignores the positive correlation of two
+scores measured on the same validation data, so it overstates the noise
+slightly: a difference the rule calls real is real.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ._criteria import CELL_NAMES, CELLS, AsDict, Constraints, cheaper
+
+#: Score differences within this many standard errors of the difference tie.
+TIE_STANDARD_ERRORS = 1.0
+
+
+# (record attribute, what it is, format): the costs a tie can be broken on.
+_COSTS = {
+    "seconds_per_epoch": ("training time", "{:.3g} s/epoch"),
+    "latency_ms": ("predict latency", "{:.3g} ms per sequence"),
+    "n_params": ("parameter count", "{:,} parameters"),
+}
+
+
+@dataclass(frozen=True)
+class Decision(AsDict):
+    """The chosen cell and why.
+
+    Attributes
+    ----------
+    cell : {"gru", "lstm"}
+        The winner.
+    trial : int
+        Number of the winning trial.
+    reason : str
+        Why, in sentences.
+    tie : bool
+        Whether the scores tied within the noise (the cost decided).
+    difference : float or None
+        Best GRU score minus best LSTM score, when both cells have one.
+    noise : float or None
+        Standard error of that difference (None if unknown).
+    cost_basis : str or None
+        The measured cost that broke the tie.
+
+    Examples
+    --------
+    >>> from skrnn.selection._decision import decide
+    >>> from skrnn.selection._records import TrialRecord
+    >>> records = [
+    ...     TrialRecord(0, "gru", "complete", score=0.90, score_se=0.01, seconds_per_epoch=0.4),
+    ...     TrialRecord(1, "lstm", "complete", score=0.89, score_se=0.01, seconds_per_epoch=0.1),
+    ... ]
+    >>> decision = decide(records)
+    >>> decision.cell, decision.tie, decision.cost_basis
+    ('lstm', True, 'seconds_per_epoch')
+    """
+
+    cell: str
+    trial: int
+    reason: str
+    tie: bool = False
+    difference: float | None = None
+    noise: float | None = None
+    cost_basis: str | None = None
+
+
+def tie_break_cost(constraints: Constraints | None) -> str:
+    """The measured cost that decides a tie.
+
+    The cost the user constrained (latency first, then fit time, then
+    parameters); with no constraint, the training time per epoch, the cost the
+    GRU-vs-LSTM folklore is about.
+    """
+    constraints = constraints or Constraints()
+    if constraints.max_latency_ms is not None:
+        return "latency_ms"
+    if constraints.max_fit_seconds is not None:
+        return "seconds_per_epoch"
+    if constraints.max_params is not None:
+        return "n_params"
+    return "seconds_per_epoch"
+
+
+def best_per_cell(records) -> dict:
+    """``{cell: best usable record}`` for the cells that have one."""
+    best = {}
+    for r in records:
+        if r.usable and (r.cell not in best or r.score > best[r.cell].score):
+            best[r.cell] = r
+    return best
+
+
+def _fmt(score: float, se: float | None) -> str:
+    return f"{score:.4g}" if se is None else f"{score:.4g} ± {se:.2g}"
+
+
+def _why_unusable(records, cell: str) -> str:
+    mine = [r for r in records if r.cell == cell]
+    if not mine:
+        return f"{CELL_NAMES[cell]} was not tried"
+    counts = {}
+    for r in mine:
+        counts[r.state] = counts.get(r.state, 0) + 1
+    detail = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    return f"none of the {len(mine)} {CELL_NAMES[cell]} trials finished usably ({detail})"
+
+
+def decide(records, constraints: Constraints | None = None) -> Decision:
+    """Pick the cell from the trials of the study.
+
+    Parameters
+    ----------
+    records : list of TrialRecord
+        Every trial of the study.
+    constraints : Constraints, default=None
+        The user's limits: they choose the cost that breaks a tie.
+
+    Returns
+    -------
+    decision : Decision
+
+    Raises
+    ------
+    ValueError
+        If no trial is usable; the message says what happened to the trials.
+    """
+    best = best_per_cell(records)
+    if not best:
+        notes = sorted({r.note for r in records if r.note})
+        states = ", ".join(
+            f"{sum(r.state == s for r in records)} {s}"
+            for s in ("infeasible", "pruned", "failed", "running")
+            if any(r.state == s for r in records)
+        )
+        raise ValueError(
+            f"No usable trial among {len(records)} ({states or 'none ran'}), so no cell "
+            "can be chosen. " + (f"Reasons: {'; '.join(notes[:3])}." if notes else "")
+        )
+    if len(best) == 1:
+        ((cell, winner),) = best.items()
+        other = next(c for c in CELLS if c != cell)
+        return Decision(
+            cell=cell,
+            trial=winner.number,
+            reason=(
+                f"{CELL_NAMES[cell]} is the only cell with usable trials "
+                f"({_why_unusable(records, other)}); its best score is "
+                f"{_fmt(winner.score, winner.score_se)}."
+            ),
+        )
+
+    gru, lstm = best["gru"], best["lstm"]
+    difference = gru.score - lstm.score
+    ses = [gru.score_se, lstm.score_se]
+    noise = None if any(se is None for se in ses) else math.sqrt(sum(se**2 for se in ses))
+    scores = (
+        f"best GRU {_fmt(gru.score, gru.score_se)} (trial {gru.number}), "
+        f"best LSTM {_fmt(lstm.score, lstm.score_se)} (trial {lstm.number})"
+    )
+    higher = gru if difference >= 0 else lstm
+    if noise is None or abs(difference) > TIE_STANDARD_ERRORS * noise:
+        noise_text = (
+            "the noise of the comparison is unknown"
+            if noise is None
+            else f"more than the noise of the comparison ({noise:.2g})"
+        )
+        return Decision(
+            cell=higher.cell,
+            trial=higher.number,
+            reason=(
+                f"{CELL_NAMES[higher.cell]} has the better validated score: {scores}; the "
+                f"difference {abs(difference):.2g} is {noise_text}."
+            ),
+            difference=difference,
+            noise=noise,
+        )
+
+    basis = tie_break_cost(constraints)
+    for attr in dict.fromkeys([basis, "n_params"]):
+        a, b = getattr(gru, attr), getattr(lstm, attr)
+        if a is None or b is None or cheaper(a, b) == 0:
+            continue
+        winner = gru if cheaper(a, b) < 0 else lstm
+        loser = lstm if winner is gru else gru
+        label, fmt = _COSTS[attr]
+        return Decision(
+            cell=winner.cell,
+            trial=winner.number,
+            reason=(
+                f"GRU and LSTM tie: {scores}; the difference {abs(difference):.2g} is "
+                f"within the noise of the comparison ({noise:.2g}). "
+                f"{CELL_NAMES[winner.cell]} wins the tie because it is cheaper as measured "
+                f"here, by {label}: {fmt.format(getattr(winner, attr))} vs "
+                f"{CELL_NAMES[loser.cell]}'s {fmt.format(getattr(loser, attr))}."
+            ),
+            tie=True,
+            difference=difference,
+            noise=noise,
+            cost_basis=attr,
+        )
+    return Decision(
+        cell=higher.cell,
+        trial=higher.number,
+        reason=(
+            f"GRU and LSTM tie within the noise ({scores}; noise {noise:.2g}) and cost "
+            f"about the same here, so the higher score decides: {CELL_NAMES[higher.cell]}."
+        ),
+        tie=True,
+        difference=difference,
+        noise=noise,
+    )

@@ -1,0 +1,173 @@
+"""One trial: sample a configuration, check the constraints, train, validate, record.
+
+Everything measured goes into the trial's user attribute ``"skrnn"`` (see
+:mod:`skrnn.selection._records`), so the decision can be rebuilt from any
+storage by any process.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import optuna
+from sklearn.base import clone
+from sklearn.utils import _safe_indexing
+
+from ..classifier import GRUClassifier, LSTMClassifier
+from ..regressor import GRURegressor, LSTMRegressor
+from ._cost import count_parameters, predict_latency_ms, probe_cost, seconds_per_epoch
+from ._criteria import Constraints
+from ._noise import fold_standard_error, score_with_noise
+from ._pruning import EpochScoreReporter
+from ._records import ATTR
+from ._space import SearchSpace
+
+ESTIMATORS = {
+    ("regression", "gru"): GRURegressor,
+    ("regression", "lstm"): LSTMRegressor,
+    ("classification", "gru"): GRUClassifier,
+    ("classification", "lstm"): LSTMClassifier,
+}
+
+
+def make_estimator(task: str, cell: str, params: dict):
+    """The public skrnn estimator for ``task`` and ``cell``, configured."""
+    return ESTIMATORS[task, cell](**params)
+
+
+def trial_seed(seed: int | None, number: int) -> int:
+    """Seed of a trial's estimators: fixed by the study seed and trial number,
+    so a trial is reproducible whichever process runs it."""
+    entropy = None if seed is None else [seed, number]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0] >> 1)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(kw_only=True)
+class Objective:
+    """The Optuna objective of :class:`~skrnn.selection.ArchitectureSelector`.
+
+    Attributes
+    ----------
+    task : {"regression", "classification"}
+    space : SearchSpace
+    fixed : dict
+        Estimator parameters common to every trial.
+    max_epochs : int
+    X, y : array-like
+        All the training data.
+    splits : list of (train, valid) index arrays
+        The validation scheme; the first split's epochs are reported for
+        pruning.
+    scorer : callable
+        ``scorer(estimator, X, y)``, greater is better.
+    constraints : Constraints
+    X_one : array-like
+        One typical sequence, for the predict latency.
+    seed : int or None
+        Study seed; each trial derives its own from it.
+    """
+
+    task: str
+    space: SearchSpace
+    fixed: dict
+    max_epochs: int
+    X: Any
+    y: Any
+    splits: list
+    scorer: Callable
+    constraints: Constraints
+    X_one: Any
+    seed: int | None
+
+    def __call__(self, trial) -> float:
+        cell, params = self.space.suggest(trial)
+        seed = trial_seed(self.seed, trial.number)
+        info = {"cell": cell, "random_state": seed, "worker": worker_id()}
+        estimator = make_estimator(
+            self.task,
+            cell,
+            {**self.fixed, **params, "max_epochs": self.max_epochs, "random_state": seed},
+        )
+        try:
+            return self._evaluate(trial, estimator, seed, info)
+        except optuna.TrialPruned:
+            raise
+        except Exception as exc:  # recorded for the report, then failed by Optuna
+            info["error"] = f"{type(exc).__name__}: {exc}"[:500]
+            raise
+        finally:
+            # One write per trial: each write is a transaction in an RDB storage.
+            trial.set_user_attr(ATTR, info)
+
+    def _evaluate(self, trial, estimator, seed: int, info: dict) -> float:
+        classification = self.task == "classification"
+        probed = self.constraints.active
+        if probed:
+            # Before training: a few batches give the exact size, the latency
+            # and the epoch time, enough to reject an infeasible trial cheaply.
+            cost = probe_cost(
+                estimator,
+                self.X,
+                self.y,
+                self.X_one,
+                classification=classification,
+                random_state=seed,
+            )
+            info.update(cost.to_dict())
+            broken = self.constraints.violations(cost, self.max_epochs)
+            if broken:
+                info["infeasible"] = "; ".join(broken)
+                raise optuna.TrialPruned(f"infeasible: {info['infeasible']}")
+
+        scores, errors = [], []
+        for k, (train, valid) in enumerate(self.splits):
+            model = clone(estimator)
+            X_valid, y_valid = _safe_indexing(self.X, valid), _safe_indexing(self.y, valid)
+            if k == 0:
+                reporter = EpochScoreReporter(trial, self._scorer_of(model, X_valid, y_valid))
+                model.set_params(callbacks=[*(model.callbacks or []), ("skrnn_pruning", reporter)])
+            try:
+                model.fit(_safe_indexing(self.X, train), _safe_indexing(self.y, train))
+            finally:
+                if k == 0 and hasattr(model, "net_"):  # also for a pruned trial
+                    info["n_epochs"] = len(model.net_.history)
+                    info["seconds_per_epoch"] = seconds_per_epoch(model)
+                    info["n_params"] = count_parameters(model)
+            if k == 0 and not probed:
+                info["latency_ms"] = predict_latency_ms(model, self.X_one)
+            score, error = score_with_noise(
+                self.scorer,
+                model,
+                X_valid,
+                y_valid,
+                classification=classification,
+                random_state=seed,
+            )
+            scores.append(score)
+            errors.append(error)
+
+        if not np.isfinite(scores).all():
+            raise ValueError(f"the validation score is not finite ({scores}); training diverged")
+        se = errors[0] if len(scores) == 1 else fold_standard_error(scores)
+        info["fold_scores"] = scores
+        info["score_se"] = se if math.isfinite(se) else None
+        return float(np.mean(scores))
+
+    def _scorer_of(self, model, X_valid, y_valid):
+        def score(net):
+            # The estimator's own predict, on the network as it is after this
+            # epoch: fit sets net_ only at its end, so point it at the net now.
+            model.net_ = net
+            return self.scorer(model, X_valid, y_valid)
+
+        return score

@@ -1,0 +1,729 @@
+"""ArchitectureSelector: GRU or LSTM for this data, budget and machine, explained."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import optuna
+from optuna.pruners import BasePruner, MedianPruner
+from optuna.samplers import BaseSampler, PartialFixedSampler, TPESampler
+from optuna.storages import BaseStorage
+from optuna.study import StudyDirection
+from optuna.trial import TrialState
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._tags import ClassifierTags, RegressorTags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._dataset import StratifiedSplit
+from .._validation import (
+    check_classification_labels,
+    check_consistent_length,
+    check_regression_target,
+    check_sequences,
+)
+from ..regressor import RecurrentRegressor
+from ._cost import count_parameters, predict_latency_ms, probe_cost
+from ._criteria import Constraints, profile_data, recommend
+from ._decision import decide
+from ._noise import N_BOOTSTRAP
+from ._objective import Objective, make_estimator
+from ._pruning import CellwisePruner
+from ._records import ATTR, record_from_trial
+from ._report import SelectionReport
+from ._space import SearchSpace, check_param_names
+
+#: Trial states that count towards ``n_trials`` (a RUNNING trial may belong to
+#: another process sharing the study).
+_COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING)
+
+#: Errors that fail one trial without stopping the study (torch errors such as
+#: running out of memory are RuntimeErrors; a diverged fit scores NaN).
+_TRIAL_ERRORS = (RuntimeError, ValueError, ArithmeticError)
+
+_STUDY_ATTR = "skrnn"
+
+# The estimators' hyperparameters and defaults (the same for every task and cell).
+_ESTIMATOR_DEFAULTS = RecurrentRegressor().get_params()
+
+
+def _has_proba(selector) -> bool:
+    task = getattr(selector, "task_", selector.task)
+    return task != "regression"
+
+
+class ArchitectureSelector(BaseEstimator):
+    """Choose between GRU and LSTM, and their hyperparameters, for your data.
+
+    ``fit`` follows the decision criteria of skrnn's design (sequence length,
+    dataset size, resource constraints, experimentation budget), *measures*
+    what each cell costs on this machine through the skrnn estimators, runs
+    one Optuna study over ``cell`` and the cell's hyperparameters with
+    per-epoch pruning, picks the winner by validated score -- the measured
+    cheaper cell when the scores tie within their noise -- refits it on all
+    the data, and explains the decision in :attr:`report_`.
+
+    Parameters
+    ----------
+    task : {"auto", "regression", "classification"}, default="auto"
+        ``"auto"``: classification if ``y`` holds strings, booleans, integers
+        or other non-float labels; regression if ``y`` is float. Set it for
+        float-coded classes or integer regression targets.
+    n_trials : int or None, default=30
+        Trials in the study **in total**: a study resumed from ``storage``
+        only runs the trials still missing, and several processes sharing a
+        study stop when it holds ``n_trials`` (trials already running
+        elsewhere finish, so the total can exceed it by at most the number of
+        processes minus one). ``None``: until ``timeout``.
+    timeout : float or None, default=None
+        Seconds this call of ``fit`` may search (the short cost measurement
+        before and the refit after come on top). Also informs the budget rule:
+        when too few trials fit in it to compare both cells, only GRU is tried.
+    max_params : int or None, default=None
+        Most trainable parameters the chosen model may have.
+    max_latency_ms : float or None, default=None
+        Slowest acceptable ``predict`` on one sequence, in milliseconds,
+        measured on this machine.
+    max_fit_seconds : float or None, default=None
+        Longest acceptable time to fit the chosen model on all the data for
+        ``max_epochs`` epochs, estimated from measured seconds per epoch.
+        A trial breaking any constraint is *infeasible*: it is checked with a
+        short probe before it trains, never trained, never chosen, and the
+        report says why.
+    scoring : str, callable or None, default=None
+        A scikit-learn scorer name or ``scorer(estimator, X, y)``, greater is
+        better. ``None``: the estimator's ``score`` (R² for regression,
+        accuracy for classification). Also used by :meth:`score`.
+    validation_fraction : float, default=0.2
+        Share of the sequences held out to validate each trial when ``cv`` is
+        None. Regression holds out the **last** ones (the most recent, for
+        time-ordered windows); classification a random, class-stratified
+        sample (classification data is often sorted by class, so a tail would
+        be biased), seeded by ``random_state`` when it is an int and by 0
+        otherwise, so that every worker of a shared study validates on the
+        same sequences. The score's noise is its bootstrap standard error.
+    cv : int, cross-validation generator, iterable or None, default=None
+        Cross-validate each trial instead (e.g. ``TimeSeriesSplit(3)``); an
+        int means (stratified) k-fold without shuffling. The score is the
+        mean over folds and its noise the standard error of that mean.
+        Pruning watches the first fold.
+    search_space : dict or None, default=None
+        Overrides of :data:`~skrnn.selection.DEFAULT_SEARCH_SPACE`
+        (``hidden_size``, ``num_layers``, ``dropout``, ``lr``,
+        ``batch_size``): ``{name: optuna distribution, list of choices, or a
+        single fixed value}``, for any estimator hyperparameter.
+        ``"cell": ["lstm"]`` restricts the cells.
+    estimator_params : dict or None, default=None
+        Fixed parameters of every trial's estimator and of the refit, e.g.
+        ``{"scaling": "sequence", "early_stopping": True}``. A parameter of
+        the default search space given here is no longer searched.
+    max_epochs : int, default=50
+        Epoch budget of each fit (trials and refit); training may stop
+        earlier (see the estimators' ``patience``) or be pruned.
+    sampler : optuna.samplers.BaseSampler or None, default=None
+        ``None``: ``TPESampler`` seeded by ``random_state``. A copy is used, so
+        repeated fits start from the same sampler state.
+    pruner : optuna.pruners.BasePruner or None, default=None
+        ``None``: a median pruner applied within each cell
+        (:class:`~skrnn.selection.CellwisePruner`), active once three trials
+        of the cell completed and after the first fifth of ``max_epochs``.
+        ``optuna.pruners.NopPruner()`` disables pruning.
+    storage : str, optuna.storages.BaseStorage or None, default=None
+        Where the study lives: ``None`` in memory (a fresh study per fit);
+        an URL such as ``"sqlite:///selection.db"`` or
+        ``"postgresql://user:pw@host/db"``, or a storage object such as
+        ``JournalStorage(JournalFileBackend("selection.log"))``. Processes
+        running ``fit`` with the same ``storage`` and ``study_name`` share
+        the study; a re-run resumes it.
+    study_name : str or None, default=None
+        Name of the study in ``storage`` (``None``: a new unique name).
+    n_jobs : int or None, default=None
+        Trials run in parallel threads in this process (``None``: 1). For
+        CPU-bound training, several processes sharing a ``storage`` scale
+        better.
+    refit : bool, default=True
+        Refit the winner on all the data as :attr:`best_estimator_`.
+        A worker process that only contributes trials can skip it.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the sampler, every trial's estimator (from the trial number, so
+        a trial is reproducible in any process), the cost probes and the
+        bootstrap. With a shared ``storage`` each process seeds its sampler
+        from ``random_state`` and its process id, so that workers explore
+        different configurations.
+    verbose : int, default=0
+        ``0`` silent; ``1`` a line per trial and the decision; ``2`` also
+        Optuna's progress bar.
+
+    Attributes
+    ----------
+    architecture_ : {"gru", "lstm"}
+        The chosen cell.
+    best_estimator_ : GRURegressor, LSTMRegressor, GRUClassifier or LSTMClassifier
+        The winner refitted on all the data (only with ``refit=True``).
+    best_params_ : dict
+        The winner's searched hyperparameters, ``cell`` included.
+    best_score_ : float
+        Validation score of the winning trial.
+    study_ : optuna.study.Study
+        The study; each trial's measurements (cell, seed, worker, score
+        standard error, parameters, seconds per epoch, latency, ...) are in
+        ``trial.user_attrs["skrnn"]``.
+    report_ : SelectionReport
+        The decision explained: ``print(report_)``, ``report_.to_dict()``,
+        ``report_.plot()``.
+    recommendation_ : Recommendation
+        What the criteria recommended before the study.
+    task_ : {"regression", "classification"}
+        The task, as given or inferred.
+    scorer_ : callable
+        The scorer used for validation and :meth:`score`.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (classification only).
+    n_features_in_ : int
+        Features per time step seen during fit.
+    feature_names_in_ : ndarray of shape (n_timesteps,)
+        Column names of a pandas DataFrame ``X`` (only when it had string
+        column names).
+
+    See Also
+    --------
+    skrnn.RecurrentRegressor, skrnn.RecurrentClassifier : The estimators the
+        selector tunes; search ``cell`` with any scikit-learn search instead
+        for a plain comparison without cost awareness.
+
+    Notes
+    -----
+    The decision rule. Each cell is represented by its best usable trial.
+    When the two best scores differ by more than the standard error of their
+    difference, ``sqrt(se_gru**2 + se_lstm**2)``, the higher wins. Otherwise
+    the data cannot tell them apart, and the cell that is cheaper as measured
+    here wins the tie: cheaper in what the user constrained (latency, fit
+    time, parameters), else in training time per epoch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import ArchitectureSelector
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(80, 12))
+    >>> y = X[:, -3:].sum(axis=1)
+    >>> sel = ArchitectureSelector(n_trials=4, max_epochs=3,
+    ...                            search_space={"hidden_size": [4, 8]}).fit(X, y)
+    >>> sel.architecture_ in ("gru", "lstm")
+    True
+    >>> sel.predict(X[:2]).shape
+    (2,)
+    """
+
+    _parameter_constraints: dict = {
+        "task": [StrOptions({"auto", "regression", "classification"})],
+        "n_trials": [Interval(Integral, 1, None, closed="left"), None],
+        "timeout": [Interval(Real, 0, None, closed="neither"), None],
+        "max_params": [Interval(Integral, 1, None, closed="left"), None],
+        "max_latency_ms": [Interval(Real, 0, None, closed="neither"), None],
+        "max_fit_seconds": [Interval(Real, 0, None, closed="neither"), None],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "cv": ["cv_object", None],
+        "search_space": [dict, None],
+        "estimator_params": [dict, None],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "sampler": [BaseSampler, None],
+        "pruner": [BasePruner, None],
+        "storage": [str, BaseStorage, None],
+        "study_name": [str, None],
+        "n_jobs": [Integral, None],
+        "refit": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        task="auto",
+        n_trials=30,
+        timeout=None,
+        max_params=None,
+        max_latency_ms=None,
+        max_fit_seconds=None,
+        scoring=None,
+        validation_fraction=0.2,
+        cv=None,
+        search_space=None,
+        estimator_params=None,
+        max_epochs=50,
+        sampler=None,
+        pruner=None,
+        storage=None,
+        study_name=None,
+        n_jobs=None,
+        refit=True,
+        random_state=0,
+        verbose=0,
+    ):
+        self.task = task
+        self.n_trials = n_trials
+        self.timeout = timeout
+        self.max_params = max_params
+        self.max_latency_ms = max_latency_ms
+        self.max_fit_seconds = max_fit_seconds
+        self.scoring = scoring
+        self.validation_fraction = validation_fraction
+        self.cv = cv
+        self.search_space = search_space
+        self.estimator_params = estimator_params
+        self.max_epochs = max_epochs
+        self.sampler = sampler
+        self.pruner = pruner
+        self.storage = storage
+        self.study_name = study_name
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ================================================================ fit
+    def fit(self, X, y):
+        """Run the selection and refit the winner on all of ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features), or list of array-like
+            Training sequences, as for the skrnn estimators (a list may hold
+            sequences of different lengths).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets: class labels or regression values.
+
+        Returns
+        -------
+        self : object
+            The fitted selector.
+        """
+        self._validate_params()
+        if self.n_trials is None and self.timeout is None:
+            raise ValueError("Set n_trials or timeout (or both): the search needs a budget.")
+        sequences, y = self._check_data(X, y)
+        classification = self.task_ == "classification"
+        space, fixed = self._search_space()
+        constraints = Constraints(self.max_params, self.max_latency_ms, self.max_fit_seconds)
+        splits, validation = self._splits(len(y), y, classification)
+        self.scorer_ = check_scoring(make_estimator(self.task_, "gru", fixed), self.scoring)
+        rng = check_random_state(self.random_state)
+        seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+        # Latencies are measured on one sequence of median length.
+        X_one = _safe_indexing(X, [int(np.argsort(sequences.lengths)[len(y) // 2])])
+
+        # 1. The criteria, fed with this machine's measured costs.
+        costs, reference, unavailable = self._measure(space, fixed, X, y, X_one, seed)
+        profile = profile_data(
+            sequences.lengths,
+            sequences.n_features,
+            self.task_,
+            len(self.classes_) if classification else None,
+            patch_size=self._patch_size(space, fixed, sequences),
+        )
+        self.recommendation_ = recommend(
+            profile,
+            constraints=constraints,
+            costs=costs,
+            n_trials=self.n_trials,
+            timeout=self.timeout,
+            max_epochs=self.max_epochs,
+            n_fits=len(splits),
+            candidates=space.cells,
+            unavailable=unavailable,
+        )
+        if not self.recommendation_.cells:
+            raise ValueError(
+                "No cell can meet the constraints: "
+                + " ".join(self.recommendation_.excluded.values())
+            )
+
+        # 2. The study (resumed if it exists in the storage).
+        objective = Objective(
+            task=self.task_,
+            space=space,
+            fixed=fixed,
+            max_epochs=self.max_epochs,
+            X=X,
+            y=y,
+            splits=splits,
+            scorer=self.scorer_,
+            constraints=constraints,
+            X_one=X_one,
+            seed=seed,
+        )
+        with _optuna_logging(self.verbose):
+            self.study_ = self._study(self.recommendation_.cells, seed, validation)
+            self._optimize(self.study_, objective, space, self.recommendation_.cells)
+
+        # 3. The decision, from every trial of the study, and the refit.
+        trials = self.study_.get_trials(deepcopy=False)
+        records = [r for r in map(record_from_trial, trials) if r.state != "waiting"]
+        decision = decide(records, constraints)
+        best = next(t for t in trials if t.number == decision.trial)
+        cell, params = SearchSpace.from_study_params(best.params)
+        self.architecture_ = cell
+        self.best_params_ = {"cell": cell, **space.fixed, **params}
+        self.best_score_ = float(best.value)
+        final_model = None
+        if self.refit:
+            final_model = self._refit(
+                cell,
+                {**fixed, **space.fixed, **params},
+                best.user_attrs[ATTR]["random_state"],
+                X,
+                y,
+                X_one,
+            )
+        self.report_ = SelectionReport(
+            profile=profile,
+            settings={
+                "scoring": _scoring_name(self.scoring, classification),
+                "validation": validation,
+                "noise": _noise_text(len(splits)),
+                "n_trials": self.n_trials,
+                "timeout": self.timeout,
+                "max_epochs": self.max_epochs,
+                "constraints": constraints.to_dict(),
+            },
+            reference=reference,
+            costs=costs,
+            recommendation=self.recommendation_,
+            records=records,
+            decision=decision,
+            best_params=self.best_params_,
+            final_model=final_model,
+        )
+        if self.verbose:
+            print(f"[ArchitectureSelector] chose {cell.upper()}: {decision.reason}")
+        return self
+
+    # --------------------------------------------------------- fit helpers
+    def _check_data(self, X, y):
+        sequences = check_sequences(X)
+        self.task_ = self._resolve_task(y)
+        if self.task_ == "classification":
+            y = check_classification_labels(y)
+            self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                raise ValueError(f"y has a single class ({self.classes_[0]!r}); need two or more.")
+        else:
+            y = check_regression_target(y)
+        check_consistent_length(sequences, y)
+        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=True)
+        self.n_features_in_ = sequences.n_features
+        return sequences, y
+
+    def _measure(self, space, fixed, X, y, X_one, seed):
+        """Each allowed cell's cost at the cheapest configuration of the space.
+
+        Returns the costs, the configuration measured, and ``{cell: error}``
+        for a cell that failed to fit (it is excluded; if every cell fails,
+        the first error is raised: the configuration itself is at fault).
+        """
+        config = {**fixed, **space.cheapest(), "max_epochs": self.max_epochs, "random_state": seed}
+        costs, unavailable, first_error = {}, {}, None
+        for cell in space.cells:
+            try:
+                costs[cell] = probe_cost(
+                    make_estimator(self.task_, cell, config),
+                    X,
+                    y,
+                    X_one,
+                    classification=self.task_ == "classification",
+                    random_state=seed,
+                )
+            except _TRIAL_ERRORS as exc:
+                unavailable[cell] = f"{type(exc).__name__}: {exc}"[:300]
+                first_error = first_error or exc
+        if not costs:
+            raise first_error
+        shown = ("hidden_size", "num_layers", "bidirectional", "patch_size", "batch_size")
+        return costs, {k: config[k] for k in shown if k in config}, unavailable
+
+    def _patch_size(self, space, fixed, sequences) -> int:
+        """Time steps per recurrent step in a typical trial (``"auto"`` resolved
+        by the estimator's own rule, so the criteria see what the cells run)."""
+        typical = {**fixed, **space.typical(_ESTIMATOR_DEFAULTS)}
+        return make_estimator(self.task_, "gru", typical)._resolve_patch_size(sequences)
+
+    def _refit(self, cell, params, seed, X, y, X_one) -> dict:
+        """Refit the winner on all the data (seeded like its trial); its cost."""
+        start = time.perf_counter()
+        self.best_estimator_ = make_estimator(
+            self.task_, cell, {**params, "max_epochs": self.max_epochs, "random_state": seed}
+        ).fit(X, y)
+        return {
+            "fit_seconds": time.perf_counter() - start,
+            "n_params": count_parameters(self.best_estimator_),
+            "latency_ms": predict_latency_ms(self.best_estimator_, X_one),
+        }
+
+    def _resolve_task(self, y) -> str:
+        if self.task != "auto":
+            return self.task
+        kind = np.asarray(y).dtype.kind
+        return "regression" if kind in "fc" else "classification"
+
+    def _search_space(self):
+        names = _ESTIMATOR_DEFAULTS.keys()
+        fixed = dict(self.estimator_params or {})
+        check_param_names(fixed, names, "estimator_params")
+        both = set(fixed) & set(self.search_space or {})
+        if both:
+            raise ValueError(
+                f"{sorted(both)} appear in both search_space and estimator_params; "
+                "keep each parameter in one of them."
+            )
+        # A parameter fixed in estimator_params leaves the default search space.
+        return SearchSpace(self.search_space, names, exclude=fixed), fixed
+
+    def _splits(self, n: int, y, classification: bool):
+        """The validation scheme: a list of (train, valid) index arrays, described."""
+        if self.cv is not None:
+            cv = check_cv(self.cv, y, classifier=classification)
+            splits = list(cv.split(np.zeros((n, 1)), y))
+            return splits, f"{len(splits)}-fold cross-validation ({type(cv).__name__})"
+        n_valid = int(round(self.validation_fraction * n))
+        if n_valid < 1 or n - n_valid < 2:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} of {n} sequences leaves "
+                f"{n_valid} for validation and {n - n_valid} for training; need at least 1 "
+                "and 2. Pass more data or change validation_fraction."
+            )
+        if classification:
+            # Classification data is often sorted by class, so a tail would be
+            # a biased holdout: hold out a seeded, class-stratified sample (the
+            # estimators' early stopping does the same).
+            split = StratifiedSplit(self.validation_fraction, seed=_split_seed(self.random_state))
+            train, valid = split.indices(n, y)
+            described = (
+                f"a stratified random {self.validation_fraction:.0%} of the sequences "
+                f"({n_valid}) held out"
+            )
+            return [(train, valid)], described
+        train, valid = np.arange(n - n_valid), np.arange(n - n_valid, n)
+        described = f"last {self.validation_fraction:.0%} of the sequences ({n_valid}) held out"
+        return [(train, valid)], described
+
+    def _study(self, cells, seed, validation):
+        sampler = (
+            copy.deepcopy(self.sampler)
+            if self.sampler is not None
+            else TPESampler(seed=_sampler_seed(seed, shared=self.storage is not None))
+        )
+        if len(cells) == 1:
+            # The cell stays a two-choice parameter in the study (so a resumed
+            # study stays compatible); this run pins its value.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                sampler = PartialFixedSampler({"cell": cells[0]}, sampler)
+        pruner = (
+            copy.deepcopy(self.pruner)
+            if self.pruner is not None
+            else CellwisePruner(
+                MedianPruner(n_startup_trials=3, n_warmup_steps=max(1, self.max_epochs // 5))
+            )
+        )
+        study = optuna.create_study(
+            storage=self.storage,
+            sampler=sampler,
+            pruner=pruner,
+            study_name=self.study_name,
+            direction="maximize",
+            load_if_exists=True,
+        )
+        if study.direction != StudyDirection.MAXIMIZE:
+            raise ValueError(
+                f"Study {study.study_name!r} minimises; the selector maximises a score."
+            )
+        meta = {
+            "task": self.task_,
+            "scoring": _scoring_name(self.scoring, self.task_ == "classification"),
+            "validation": validation,
+        }
+        known = study.user_attrs.get(_STUDY_ATTR)
+        if known is None:
+            study.set_user_attr(_STUDY_ATTR, meta)
+        elif known != meta:
+            raise ValueError(
+                f"Study {study.study_name!r} was run with {known}; this fit uses {meta}. Scores "
+                "are only comparable within one setting: use another study_name."
+            )
+        return study
+
+    def _optimize(self, study, objective, space, cells):
+        remaining = None
+        if self.n_trials is not None:
+            remaining = self.n_trials - len(study.get_trials(deepcopy=False, states=_COUNTED))
+            if remaining <= 0:
+                return
+        # Warm start: each cell to try gets one trial at the estimator's
+        # defaults first, the most favoured cell first (skipped if present).
+        for cell in cells:
+            study.enqueue_trial(
+                space.to_study_params(cell, space.typical(_ESTIMATOR_DEFAULTS)),
+                skip_if_exists=True,
+            )
+        callbacks = []
+        if self.n_trials is not None:
+            callbacks.append(_StopAtTotal(self.n_trials))
+        if self.verbose:
+            callbacks.append(_print_trial)
+        study.optimize(
+            objective,
+            n_trials=remaining,
+            timeout=self.timeout,
+            n_jobs=self.n_jobs or 1,
+            catch=_TRIAL_ERRORS,
+            callbacks=callbacks,
+            show_progress_bar=self.verbose >= 2,
+        )
+
+    # ========================================================== inference
+    def _check_refitted(self):
+        check_is_fitted(self, "study_")
+        if not hasattr(self, "best_estimator_"):
+            raise NotFittedError(
+                "This ArchitectureSelector was fitted with refit=False, so it has no "
+                "best_estimator_ to predict with; fit it with refit=True."
+            )
+
+    def predict(self, X):
+        """Predict with the refitted winner.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, laid out as in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray
+            Regression values or class labels.
+        """
+        self._check_refitted()
+        return self.best_estimator_.predict(X)
+
+    @available_if(_has_proba)
+    def predict_proba(self, X):
+        """Class probabilities from the refitted winner (classification only).
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, laid out as in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of :attr:`classes_`.
+        """
+        self._check_refitted()
+        return self.best_estimator_.predict_proba(X)
+
+    def score(self, X, y):
+        """Score the refitted winner with :attr:`scorer_`.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, laid out as in :meth:`fit`.
+        y : array-like
+            True targets.
+
+        Returns
+        -------
+        score : float
+            ``scoring`` (default: R² or accuracy) of the winner on ``X``, ``y``.
+        """
+        self._check_refitted()
+        return float(self.scorer_(self.best_estimator_, X, y))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = True
+        if self.task == "classification":
+            tags.estimator_type = "classifier"
+            tags.classifier_tags = ClassifierTags()
+        elif self.task == "regression":
+            tags.estimator_type = "regressor"
+            tags.regressor_tags = RegressorTags()
+            tags.target_tags.multi_output = True
+        return tags
+
+
+# ------------------------------------------------------------------ helpers
+class _StopAtTotal:
+    """Stop this process once the study holds ``n_trials`` (all processes)."""
+
+    def __init__(self, n_trials: int):
+        self.n_trials = n_trials
+
+    def __call__(self, study, trial):
+        if len(study.get_trials(deepcopy=False, states=_COUNTED)) >= self.n_trials:
+            study.stop()
+
+
+def _print_trial(study, trial):
+    record = record_from_trial(trial)
+    score = "" if record.score is None else f" score={record.score:.4g}"
+    note = f" ({record.note})" if record.note else ""
+    params = ", ".join(
+        f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.params.items()
+    )
+    print(
+        f"[ArchitectureSelector] trial {trial.number:>3} {str(record.cell).upper():<4} "
+        f"{record.state}{score}{note} | {params}",
+        flush=True,
+    )
+
+
+def _sampler_seed(seed, shared: bool):
+    if seed is None or not shared:
+        return seed
+    # Workers sharing a study must not all propose the same first trials.
+    return int(np.random.SeedSequence([seed, os.getpid()]).generate_state(1)[0])
+
+
+def _scoring_name(scoring, classification: bool) -> str:
+    if scoring is None:
+        return "accuracy" if classification else "r2"
+    return scoring if isinstance(scoring, str) else getattr(scoring, "__name__", repr(scoring))
+
+
+def _noise_text(n_folds: int) -> str:
+    if n_folds > 1:
+        return f"standard error of the mean score over the {n_folds} folds"
+    return f"bootstrap standard error of the holdout score ({N_BOOTSTRAP} resamples)"
+
+
+@contextlib.contextmanager
+def _optuna_logging(verbose: int):
+    """Optuna logs every trial at INFO; keep it quiet unless asked."""
+    previous = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.INFO if verbose >= 2 else optuna.logging.WARNING)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(previous)
+
+
+def _split_seed(random_state) -> int:
+    """Seed of the classification holdout: the same in every worker of a study."""
+    return int(random_state) if isinstance(random_state, Integral) else 0

@@ -1,0 +1,207 @@
+"""The search space: which hyperparameters the study samples, and how.
+
+``cell`` is one categorical parameter; every other hyperparameter is
+*conditional* on it and named ``"<cell>__<name>"`` in the study (e.g.
+``"lstm__lr"``), so the sampler models what works for GRU separately from what
+works for LSTM. The estimator sees plain names (``lr``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from types import MappingProxyType
+
+import numpy as np
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+
+from ._criteria import CELLS
+
+#: The default search space, merged with the user's ``search_space``. Ranges
+#: that work for small and medium sequence problems on CPU: hidden sizes on a
+#: log scale, one or two layers, Adam learning rates over two decades.
+#: Read-only: pass ``search_space`` to change it.
+DEFAULT_SEARCH_SPACE = MappingProxyType(
+    {
+        "hidden_size": IntDistribution(8, 128, log=True),
+        "num_layers": IntDistribution(1, 2),
+        "dropout": FloatDistribution(0.0, 0.5),
+        "lr": FloatDistribution(1e-4, 3e-2, log=True),
+        "batch_size": CategoricalDistribution((16, 32, 64, 128)),
+    }
+)
+
+#: The ``cell`` parameter always has both choices, so that studies stay
+#: compatible when a run tries only one cell (that run fixes the value).
+CELL_DISTRIBUTION = CategoricalDistribution(CELLS)
+
+#: Estimator parameters the selector sets itself.
+RESERVED = {
+    "cell": "list the cells in search_space['cell']",
+    "max_epochs": "set the selector's max_epochs",
+    "random_state": "set the selector's random_state (each trial gets its own seed)",
+}
+
+_SEP = "__"
+
+# Parameters whose largest value is the cheapest: fewer batches or fewer
+# recurrent steps per epoch.
+_LARGEST_IS_CHEAPEST = {"batch_size", "patch_size"}
+
+
+class SearchSpace:
+    """The user's ``search_space`` merged over :data:`DEFAULT_SEARCH_SPACE`.
+
+    Parameters
+    ----------
+    override : dict or None
+        ``{name: spec}``: an Optuna distribution, a list or tuple (categorical
+        choices), or a single value (fixed). ``"cell"`` takes a list of cells.
+    param_names : iterable of str
+        The estimator's parameter names, to catch typos.
+    exclude : iterable of str, default=()
+        Parameters fixed elsewhere (``estimator_params``): dropped from the
+        defaults.
+
+    Attributes
+    ----------
+    cells : tuple of str
+        Cells allowed by the user.
+    distributions : dict
+        Searched parameters (plain names) and their distributions.
+    fixed : dict
+        Parameters the user fixed to one value.
+    """
+
+    def __init__(self, override, param_names, exclude=()):
+        override = dict(override or {})
+        cells = override.pop("cell", CELLS)
+        cells = (cells,) if isinstance(cells, str) else tuple(cells)
+        if not cells or set(cells) - set(CELLS) or len(set(cells)) != len(cells):
+            raise ValueError(
+                f"search_space['cell'] must list cells among {list(CELLS)}; got {list(cells)}."
+            )
+        self.cells = tuple(c for c in CELLS if c in cells)
+        check_param_names(override, param_names, "search_space")
+        self.distributions, self.fixed = {}, {}
+        defaults = {k: v for k, v in DEFAULT_SEARCH_SPACE.items() if k not in set(exclude)}
+        for name, spec in {**defaults, **override}.items():
+            if isinstance(spec, (IntDistribution, FloatDistribution, CategoricalDistribution)):
+                self.distributions[name] = spec
+            elif isinstance(spec, BaseDistribution):
+                raise TypeError(
+                    f"search_space[{name!r}] is a {type(spec).__name__}; use an optuna "
+                    "IntDistribution, FloatDistribution or CategoricalDistribution."
+                )
+            elif isinstance(spec, (list, tuple)):
+                if not spec:
+                    raise ValueError(f"search_space[{name!r}] is an empty list of choices.")
+                self.distributions[name] = CategoricalDistribution(tuple(spec))
+            else:
+                self.fixed[name] = spec
+
+    # ---------------------------------------------------------- sampling
+    def suggest(self, trial) -> tuple[str, dict]:
+        """Sample a cell and its conditional hyperparameters from ``trial``."""
+        cell = trial.suggest_categorical("cell", CELL_DISTRIBUTION.choices)
+        params = {
+            name: _suggest(trial, f"{cell}{_SEP}{name}", dist)
+            for name, dist in self.distributions.items()
+        }
+        return cell, {**self.fixed, **params}
+
+    def to_study_params(self, cell: str, params: dict) -> dict:
+        """Estimator parameters -> the study's (cell-prefixed) parameter names."""
+        out = {"cell": cell}
+        for name in self.distributions:
+            out[f"{cell}{_SEP}{name}"] = params[name]
+        return out
+
+    @staticmethod
+    def from_study_params(study_params: dict) -> tuple[str | None, dict]:
+        """The study's parameter names -> ``(cell, estimator parameters)``."""
+        cell = study_params.get("cell")
+        params = {}
+        for key, value in study_params.items():
+            prefix, sep, name = key.partition(_SEP)
+            if sep and prefix == cell:
+                params[name] = value
+        return cell, params
+
+    # ---------------------------------------------- representative configs
+    def typical(self, defaults: dict) -> dict:
+        """A sensible first configuration: the estimator's default where the
+        space allows it, else the middle of the range."""
+        out = dict(self.fixed)
+        for name, dist in self.distributions.items():
+            default = defaults.get(name)
+            if default is not None and _contains(dist, default):
+                out[name] = default
+            else:
+                out[name] = _middle(dist)
+        return out
+
+    def cheapest(self) -> dict:
+        """The configuration that costs least: the smallest network with the
+        largest batch and patch. If it breaks a constraint, so does every other."""
+        out = dict(self.fixed)
+        for name, dist in self.distributions.items():
+            out[name] = _extreme(dist, largest=name in _LARGEST_IS_CHEAPEST)
+        return out
+
+
+def check_param_names(params: dict, param_names, where: str):
+    """Refuse unknown or reserved estimator parameter names, naming the fix."""
+    param_names = set(param_names)
+    for name in params:
+        if name in RESERVED:
+            raise ValueError(f"{where} cannot set {name!r}: {RESERVED[name]}.")
+        if name not in param_names:
+            raise ValueError(
+                f"{where} has an unknown parameter {name!r}; the estimators accept "
+                f"{sorted(param_names - set(RESERVED))}."
+            )
+
+
+def _suggest(trial, name: str, dist: BaseDistribution):
+    if isinstance(dist, CategoricalDistribution):
+        return trial.suggest_categorical(name, dist.choices)
+    suggest = trial.suggest_int if isinstance(dist, IntDistribution) else trial.suggest_float
+    return suggest(name, dist.low, dist.high, step=dist.step, log=dist.log)
+
+
+def _contains(dist: BaseDistribution, value) -> bool:
+    try:
+        return bool(dist._contains(dist.to_internal_repr(value)))
+    except (ValueError, TypeError):
+        return False
+
+
+def _middle(dist: BaseDistribution):
+    if isinstance(dist, CategoricalDistribution):
+        return dist.choices[(len(dist.choices) - 1) // 2]
+    low, high = dist.low, dist.high
+    mid = math.sqrt(low * high) if dist.log else (low + high) / 2
+    if isinstance(dist, IntDistribution):
+        return int(low + round((mid - low) / dist.step) * dist.step)
+    if dist.step is not None:
+        return low + round((mid - low) / dist.step) * dist.step
+    return mid
+
+
+def _extreme(dist: BaseDistribution, largest: bool):
+    if isinstance(dist, CategoricalDistribution):
+        choices = list(dist.choices)
+        if all(isinstance(c, numbers.Real) for c in choices):
+            return choices[int(np.argmax(choices) if largest else np.argmin(choices))]
+        return choices[0]
+    if not largest:
+        return dist.low
+    if isinstance(dist, IntDistribution):
+        return dist.low + (dist.high - dist.low) // dist.step * dist.step
+    return dist.high

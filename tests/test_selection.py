@@ -1,0 +1,476 @@
+"""ArchitectureSelector end to end: the cases whose answer is known, the report,
+scikit-learn citizenship. Tiny networks and few epochs keep it fast."""
+
+import json
+import pickle
+import sys
+import time
+
+import matplotlib
+import numpy as np
+import optuna
+import pytest
+from optuna.trial import TrialState
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import KFold, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
+from skorch.callbacks import Callback
+
+from skrnn import (
+    ArchitectureSelector,
+    GRUClassifier,
+    GRURegressor,
+    LSTMRegressor,
+    SelectionReport,
+)
+from skrnn.datasets import make_adding_problem
+
+matplotlib.use("Agg")
+
+TINY_SPACE = {"hidden_size": [4, 6], "num_layers": 1, "dropout": 0.0, "batch_size": 32}
+
+
+def tiny(**params):
+    """A selector small enough for a test: 2 epochs, 4-6 hidden units."""
+    return ArchitectureSelector(
+        **{"n_trials": 8, "max_epochs": 2, "search_space": TINY_SPACE, **params}
+    )
+
+
+def short_regression(n=120, T=12, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T))
+    return X, X[:, -3:].sum(axis=1)
+
+
+def short_classes(n=120, T=12, seed=0):
+    X, y = short_regression(n, T, seed)
+    return X, np.where(y > 0, "up", "down")
+
+
+def cells_trained(selector):
+    return [t.params["cell"] for t in selector.study_.trials if t.state != TrialState.WAITING]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """One fitted regression selector shared by the read-only tests."""
+    X, y = short_regression()
+    return tiny().fit(X, y), X, y
+
+
+# ------------------------------------------------------ cases with a known answer
+def test_long_memory_task_with_ample_budget_tries_both_and_explains():
+    # The adding problem: the target depends on a value seen ~60-120 steps back.
+    X, y = make_adding_problem(1000, 120, random_state=0)
+    sel = tiny(
+        n_trials=8,
+        max_epochs=1,
+        search_space={**TINY_SPACE, "batch_size": 128},
+        estimator_params={"pooling": "last"},
+    ).fit(X, y)
+    rec = sel.recommendation_
+    assert rec.prior["lstm"] > rec.prior["gru"] and rec.cells == ("lstm", "gru")
+    trained = cells_trained(sel)
+    assert trained[0] == "lstm"  # the favoured cell goes first
+    assert set(trained) == {"gru", "lstm"} and len(trained) == 8
+    report = sel.report_
+    assert all(report.cells[c]["complete"] >= 1 for c in ("gru", "lstm"))
+    text = str(report)
+    assert "Sequences are long (median 120 steps > 100)" in text
+    assert "Ample budget" in text and "[favours LSTM]" in text
+    assert "Decision: " + sel.architecture_.upper() in text
+    assert report.decision.difference is not None  # both cells were compared
+
+
+def test_short_sequences_and_small_data_recommend_gru():
+    X, y = short_regression(n=120, T=12)
+    sel = tiny().fit(X, y)
+    rec = sel.recommendation_
+    assert rec.prior["gru"] > rec.prior["lstm"] and rec.cells[0] == "gru"
+    favours = {r.rule: r.favours for r in rec.reasons}
+    assert favours["sequence_length"] == "gru" and favours["dataset_size"] == "gru"
+    assert cells_trained(sel)[0] == "gru"
+
+
+def test_the_length_rule_sees_the_estimators_patching():
+    X, y = short_regression(n=40, T=300)
+    # patch_size="auto" (the estimators' default) folds 300 steps into 3 x 100
+    sel = tiny(n_trials=1, max_epochs=1).fit(X, y)
+    assert (sel.report_.profile.patch_size, sel.report_.profile.recurrent_steps) == (3, 100)
+    assert "(patch_size=3: 100 recurrent steps)" in str(sel.report_)
+    assert sel.recommendation_.reasons[0].favours == "gru"
+    sel = tiny(n_trials=1, max_epochs=1, estimator_params={"patch_size": 1}).fit(X, y)
+    assert sel.recommendation_.reasons[0].favours == "lstm"
+
+
+def test_tiny_trial_budget_trains_only_gru():
+    X, y = short_regression()
+    sel = tiny(n_trials=3).fit(X, y)
+    assert sel.recommendation_.cells == ("gru",)
+    assert cells_trained(sel) == ["gru"] * 3
+    assert sel.architecture_ == "gru" and isinstance(sel.best_estimator_, GRURegressor)
+    assert "Little budget (3 trials" in str(sel.report_)
+    assert sel.report_.cells["lstm"]["trials"] == 0
+
+
+def test_tiny_time_budget_trains_only_gru():
+    X, y = short_regression(n=40)
+    # 60 epochs per trial cannot fit 8 times into 0.2 s: only GRU, and the
+    # timeout stops the search after the first trial
+    sel = tiny(n_trials=None, timeout=0.2, max_epochs=60).fit(X, y)
+    assert sel.recommendation_.cells == ("gru",)
+    assert set(cells_trained(sel)) == {"gru"}
+    assert "Little budget (" in str(sel.report_)
+
+
+def test_max_params_excludes_lstm_before_the_study():
+    X, y = short_regression()
+    # one feature, 8 hidden units: GRU has 3*(8+64+16)+9 = 273 parameters, LSTM 361
+    sel = tiny(max_params=300, search_space={**TINY_SPACE, "hidden_size": 8}).fit(X, y)
+    assert set(sel.recommendation_.excluded) == {"lstm"}
+    assert set(cells_trained(sel)) == {"gru"}
+    assert sel.report_.costs["gru"].n_params == 273
+    assert sel.report_.costs["lstm"].n_params == 361
+    assert "LSTM is excluded" in str(sel.report_)
+    assert sum(p.numel() for p in sel.best_estimator_.net_.module_.parameters()) <= 300
+
+
+def test_infeasible_trials_are_never_trained_nor_chosen():
+    X, y = short_regression()
+    # hidden 4 fits (GRU 89, LSTM 117 parameters), hidden 16 does not (GRU 929)
+    sel = tiny(max_params=200, search_space={**TINY_SPACE, "hidden_size": [4, 16]}).fit(X, y)
+    records = sel.report_.records
+    big = [r for r in records if r.params["hidden_size"] == 16]
+    assert big and all(r.state == "infeasible" for r in big)
+    assert all("> max_params=200" in r.note and r.n_epochs is None for r in big)
+    assert sel.best_params_["hidden_size"] == 4
+    assert sel.report_.cells["gru"]["infeasible"] + sel.report_.cells["lstm"]["infeasible"] == len(
+        big
+    )
+
+
+def test_unsatisfiable_constraint_is_a_clear_error():
+    X, y = short_regression()
+    with pytest.raises(ValueError, match="No cell can meet the constraints.*max_latency_ms"):
+        tiny(max_latency_ms=1e-6).fit(X, y)
+
+
+class SlowGRU(Callback):
+    """Makes every GRU training batch 0.1 s slower, as if GRU were slow here."""
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training and net.module_.cell == "gru":
+            time.sleep(0.1)
+
+
+def test_tie_goes_to_the_cell_measured_cheaper_here():
+    X, y = short_regression(n=60)
+    # Every trial scores the same, so the cells tie and the measured cost decides.
+    # GRU's batches take 0.1 s longer than LSTM's: the selector must see it and
+    # pick LSTM, whatever the textbook says about GRU being cheaper.
+    sel = tiny(
+        n_trials=8,
+        max_epochs=1,
+        scoring=lambda est, X, y: 0.0,
+        estimator_params={"callbacks": [SlowGRU()]},
+    ).fit(X, y)
+    assert sel.architecture_ == "lstm"
+    decision = sel.report_.decision
+    assert decision.tie and decision.cost_basis == "seconds_per_epoch"
+    assert "LSTM wins the tie because it is cheaper as measured here" in decision.reason
+    assert "GRU is NOT the cheaper cell" in str(sel.report_)
+    # the probe measured through the estimator, callbacks included: >= 0.1 s a batch
+    assert sel.report_.costs["gru"].seconds_per_epoch >= 0.1 * 2
+
+
+class PruneEveryLSTM(optuna.pruners.BasePruner):
+    def prune(self, study, trial):
+        return trial.params["cell"] == "lstm"
+
+
+def test_per_epoch_scores_are_reported_and_pruning_works():
+    X, y = short_regression()
+    sel = tiny(max_epochs=3, pruner=PruneEveryLSTM()).fit(X, y)
+    trials = [t for t in sel.study_.trials if t.state != TrialState.WAITING]
+    for t in trials:
+        if t.params["cell"] == "gru":
+            assert t.state == TrialState.COMPLETE
+            assert sorted(t.intermediate_values) == [0, 1, 2]  # one score per epoch
+        else:
+            assert t.state == TrialState.PRUNED and list(t.intermediate_values) == [0]
+    assert sel.architecture_ == "gru"
+    lstm = sel.report_.cells["lstm"]
+    assert lstm["pruned"] == lstm["trials"] > 0
+    assert "pruned after epoch 1" in {r.note for r in sel.report_.records}
+
+
+class FailingLSTM(Callback):
+    """Makes every LSTM fit fail, as running out of memory would."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        if net.module_.cell == "lstm":
+            raise RuntimeError("out of memory (simulated)")
+
+
+def test_a_cell_that_cannot_be_fitted_here_is_excluded():
+    X, y = short_regression(n=60)
+    sel = tiny(max_epochs=1, estimator_params={"callbacks": [FailingLSTM()]}).fit(X, y)
+    assert set(sel.recommendation_.excluded) == {"lstm"}
+    assert "could not be fitted here (RuntimeError: out of memory (simulated))" in str(sel.report_)
+    assert set(cells_trained(sel)) == {"gru"} and sel.architecture_ == "gru"
+
+
+def r2_unless_lstm(estimator, X, y):
+    if isinstance(estimator, LSTMRegressor):
+        raise RuntimeError("scoring failed (simulated)")
+    return estimator.score(X, y)
+
+
+def test_failed_trials_are_recorded_and_never_chosen():
+    X, y = short_regression(n=60)
+    sel = tiny(max_epochs=1, scoring=r2_unless_lstm).fit(X, y)
+    lstm = [r for r in sel.report_.records if r.cell == "lstm"]
+    assert lstm and all(r.state == "failed" for r in lstm)
+    assert all(r.note == "RuntimeError: scoring failed (simulated)" for r in lstm)
+    assert sel.architecture_ == "gru"
+    assert f"{len(lstm)} failed" in sel.report_.decision.reason
+
+
+def test_cross_validation_classification_with_string_labels():
+    X, y = short_classes()
+    sel = tiny(
+        n_trials=4,
+        cv=KFold(2),
+        scoring="neg_log_loss",
+        search_space={**TINY_SPACE, "cell": ["lstm"]},
+    ).fit(X, y)
+    assert sel.task_ == "classification"
+    np.testing.assert_array_equal(sel.classes_, ["down", "up"])
+    assert set(sel.predict(X[:5])) <= {"down", "up"}
+    assert sel.predict_proba(X[:5]).shape == (5, 2)
+    complete = [t for t in sel.study_.trials if t.state == TrialState.COMPLETE]
+    for t in complete:
+        assert len(t.user_attrs["skrnn"]["fold_scores"]) == 2
+        assert t.value == pytest.approx(np.mean(t.user_attrs["skrnn"]["fold_scores"]))
+        assert t.user_attrs["skrnn"]["score_se"] > 0
+    assert sel.best_score_ == max(t.value for t in complete)
+    assert "2-fold cross-validation (KFold)" in str(sel.report_)
+    assert sel.score(X, y) == pytest.approx(-_log_loss(sel, X, y))
+
+
+def _log_loss(sel, X, y):
+    from sklearn.metrics import log_loss
+
+    return log_loss(y, sel.predict_proba(X), labels=sel.classes_)
+
+
+def test_ragged_sequences_and_user_arrays_untouched():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(rng.randint(5, 15), 2)) for _ in range(80)]
+    y = np.array([s[:, 0].sum() for s in X])
+    copies = [s.copy() for s in X], y.copy()
+    sel = tiny(n_trials=2).fit(X, y)
+    profile = sel.report_.profile
+    assert (profile.min_length, profile.max_length, profile.n_features) == (5, 14, 2)
+    assert sel.predict(X[:3]).shape == (3,)
+    for a, b in zip(X, copies[0], strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(y, copies[1])
+
+
+def test_task_inference():
+    X, y = short_regression(n=40)
+    assert tiny(n_trials=1).fit(X, y.astype(np.float32)).task_ == "regression"
+    assert tiny(n_trials=1).fit(X, (y > 0).astype(int)).task_ == "classification"
+    sel = tiny(n_trials=1, task="classification").fit(X, (y > 0).astype(float))
+    assert sel.task_ == "classification" and isinstance(sel.best_estimator_, GRUClassifier)
+    assert not hasattr(tiny(task="regression"), "predict_proba")
+
+
+def test_multi_output_regression():
+    X, y = short_regression(n=60)
+    Y = np.column_stack([y, X[:, 0]])
+    sel = tiny(n_trials=2).fit(X, Y)
+    assert sel.predict(X[:4]).shape == (4, 2)
+    assert np.isfinite(sel.best_score_) and sel.report_.records[0].score_se > 0
+
+
+def test_estimator_params_fix_what_the_default_space_would_search():
+    X, y = short_regression(n=60)
+    sel = ArchitectureSelector(
+        n_trials=2,
+        max_epochs=1,
+        search_space={"hidden_size": [4]},
+        estimator_params={"batch_size": 16, "scaling": None},
+    ).fit(X, y)
+    assert all(not k.endswith("batch_size") for t in sel.study_.trials for k in t.params)
+    assert "batch_size" not in sel.best_params_ and "lr" in sel.best_params_
+    assert (sel.best_estimator_.batch_size, sel.best_estimator_.scaling) == (16, None)
+
+
+def test_classification_holdout_is_stratified_even_when_sorted_by_class():
+    X, y = short_classes(n=60)
+    order = np.argsort(y, kind="stable")  # all "down", then all "up"
+    sel = tiny(n_trials=1).fit(X[order], y[order])
+    assert "stratified" in str(sel.report_)
+    (train, valid), = sel._splits(60, y[order], True)[0]
+    assert set(y[order][valid]) == {"down", "up"}
+    assert len(np.intersect1d(train, valid)) == 0 and len(train) + len(valid) == 60
+
+
+# --------------------------------------------------------------------- report
+def test_report_text_dict_and_plot(fitted):
+    sel, X, y = fitted
+    report = sel.report_
+    assert isinstance(report, SelectionReport)
+    text = str(report)
+    for section in (
+        "Data ",
+        "Validation ",
+        "Noise ",
+        "Budget ",
+        "Cost measured on this machine",
+        "Rules that fired",
+        "Trials",
+        "Decision: ",
+        "Refitted on all 120 sequences",
+    ):
+        assert section in text
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["decision"]["cell"] == sel.architecture_
+    assert len(data["trials"]) == 8 == sum(c["trials"] for c in data["cells"].values())
+    assert data["profile"]["median_length"] == 12
+    assert data["best_params"] == sel.best_params_
+    assert data["final_model"]["n_params"] > 0
+    fig = report.plot()
+    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 2
+    points = sum(len(c.get_offsets()) for c in fig.axes[0].collections)
+    assert points >= sum(1 for r in report.records if r.usable)
+    assert "ArchitectureSelector chose" in fig._suptitle.get_text()
+    matplotlib.pyplot.close(fig)
+
+
+def test_plot_without_matplotlib_says_how_to_install(fitted, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match="pip install matplotlib"):
+        fitted[0].report_.plot()
+
+
+def test_verbose(capsys):
+    X, y = short_regression(n=40)
+    tiny(n_trials=2).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Trial" not in captured.err
+    tiny(n_trials=2, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert out.count("[ArchitectureSelector] trial") == 2 and "chose GRU" in out
+
+
+# ------------------------------------------------ scikit-learn citizenship
+@pytest.mark.parametrize(
+    "check",
+    [
+        check_parameters_default_constructible,
+        check_no_attributes_set_in_init,
+        check_get_params_invariance,
+        check_set_params,
+    ],
+)
+def test_sklearn_parameter_checks(check):
+    check("ArchitectureSelector", ArchitectureSelector())
+
+
+def test_clone_and_params(fitted):
+    sel = fitted[0]
+    twin = clone(sel)
+    assert twin.get_params() == sel.get_params()
+    assert not hasattr(twin, "study_")
+    twin.set_params(n_trials=5, max_params=100)
+    assert (twin.n_trials, twin.max_params) == (5, 100)
+
+
+def test_in_a_pipeline_and_cross_val_score():
+    X, y = short_regression(n=80)
+    pipe = Pipeline(
+        [("scale", FunctionTransformer(lambda X: X / 2)), ("select", tiny(n_trials=2))]
+    )
+    pipe.fit(X, y)
+    assert pipe.predict(X).shape == y.shape
+    assert pipe.named_steps["select"].n_features_in_ == 1
+    scores = cross_val_score(tiny(n_trials=2), X, y, cv=2)
+    assert scores.shape == (2,) and np.isfinite(scores).all()
+
+
+def test_pickle_round_trip(fitted):
+    sel, X, _ = fitted
+    loaded = pickle.loads(pickle.dumps(sel))
+    np.testing.assert_array_equal(loaded.predict(X), sel.predict(X))
+    assert str(loaded.report_) == str(sel.report_)
+    assert len(loaded.study_.trials) == len(sel.study_.trials)
+
+
+def test_same_random_state_same_selection():
+    X, y = short_regression(n=60)
+    a, b = tiny(n_trials=4).fit(X, y), tiny(n_trials=4).fit(X, y)
+    assert [t.params for t in a.study_.trials] == [t.params for t in b.study_.trials]
+    assert [t.value for t in a.study_.trials] == [t.value for t in b.study_.trials]
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+def test_refit_false_has_no_model_to_predict_with():
+    X, y = short_regression(n=40)
+    sel = tiny(n_trials=2, refit=False).fit(X, y)
+    assert sel.architecture_ in ("gru", "lstm") and sel.report_.final_model is None
+    with pytest.raises(NotFittedError, match="refit=False"):
+        sel.predict(X)
+
+
+def test_threads():
+    X, y = short_regression(n=60)
+    sel = tiny(n_trials=4, n_jobs=2).fit(X, y)
+    assert len(cells_trained(sel)) >= 4
+    assert isinstance(sel.best_estimator_, (GRURegressor, LSTMRegressor))
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"n_trials": 0}, InvalidParameterError, "n_trials"),
+        ({"validation_fraction": 1.5}, InvalidParameterError, "validation_fraction"),
+        ({"scoring": "nope"}, InvalidParameterError, "scoring"),
+        ({"sampler": "tpe"}, InvalidParameterError, "sampler"),
+        ({"n_trials": None, "timeout": None}, ValueError, "needs a budget"),
+        ({"search_space": {"hiden_size": [4]}}, ValueError, "unknown parameter 'hiden_size'"),
+        ({"estimator_params": {"cell": "gru"}}, ValueError, "search_space\\['cell'\\]"),
+        ({"estimator_params": {"max_epochs": 3}}, ValueError, "selector's max_epochs"),
+        ({"estimator_params": {"hidden_size": 3}}, ValueError, "in both search_space"),
+        ({"estimator_params": {"weight_decay": -1.0}}, InvalidParameterError, "weight_decay"),
+        ({"validation_fraction": 0.001}, ValueError, "leaves 0 for validation"),
+    ],
+)
+def test_bad_parameters_are_clear_errors(params, error, match):
+    X, y = short_regression(n=40)
+    with pytest.raises(error, match=match):
+        tiny(**params).fit(X, y)
+
+
+def test_bad_data_and_unfitted():
+    X, y = short_regression(n=40)
+    with pytest.raises(NotFittedError):
+        tiny().predict(X)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        tiny().fit(X, y[:-1])
+    with pytest.raises(ValueError, match="single class"):
+        tiny(task="classification").fit(X, np.zeros(40, dtype=int))
+    with pytest.raises(ValueError, match="NaN"):
+        tiny().fit(np.full_like(X, np.nan), y)

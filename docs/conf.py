@@ -65,25 +65,6 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
 }
 
-# Pages of the user guide written alongside other features (the architecture
-# selector's ``selection.rst``) are listed in its toctree, and linked through
-# the |selection_guide| substitution, once they exist: the guide builds
-# warning-free before and after they land.
-OPTIONAL_USER_GUIDE_PAGES = ["selection"]
-_present = [p for p in OPTIONAL_USER_GUIDE_PAGES if (HERE / "user_guide" / f"{p}.rst").exists()]
-rst_epilog = ".. |selection_guide| replace:: " + (
-    ":doc:`/user_guide/selection`"
-    if "selection" in _present
-    else "the architecture selection guide (it comes with ``ArchitectureSelector``)"
-)
-
-
-def _list_optional_pages(app, docname, source):
-    if docname == "user_guide/index":
-        listed = "".join(f"   {page}\n" for page in _present)
-        source[0] = source[0].replace("   .. optional pages\n", listed)
-
-
 # Methods inherited from scikit-learn (get_params, score, ...) carry
 # cross-references into scikit-learn's own docs; show their text instead.
 _SKLEARN_ROLE = re.compile(r":(?:ref|term):`([^`<]*?)\s*(?:<[^>]*>)?`")
@@ -95,5 +76,4 @@ def _unlink_sklearn_refs(app, what, name, obj, options, lines):
 
 
 def setup(app):
-    app.connect("source-read", _list_optional_pages)
     app.connect("autodoc-process-docstring", _unlink_sklearn_refs)

@@ -5,12 +5,11 @@ runs each of them in quick mode. The build works on a copy of ``docs/`` and
 ``examples/``, so it never writes into the source tree.
 """
 
+import inspect
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import inspect
 
 import skrnn
 import skrnn.datasets

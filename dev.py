@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("SKRNN_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
-EXTRAS = {"demo": "plot", "test": "tests", "docs": "docs,tests", "bench": "benchmarks,plot"}
+# The test suite builds the docs (tests/test_docs.py), so it needs the docs extra too.
+EXTRAS = {"demo": "plot", "test": "docs,tests", "docs": "docs,tests", "bench": "benchmarks,plot"}
 
 
 def run(*cmd, **kw) -> int:

@@ -4,14 +4,16 @@ Forecasting airline passengers with GRU and LSTM
 
 The main skrnn demo. The monthly airline passengers series (1949-1960, bundled
 with skrnn) is cut into windows of 12 months, each labelled with the month
-that follows. :class:`~skrnn.GRURegressor` and :class:`~skrnn.LSTMRegressor`
+that follows (:func:`~skrnn.preprocessing.make_windows`).
+:class:`~skrnn.GRURegressor` and :class:`~skrnn.LSTMRegressor`
 are fitted on the windows up to December 1958 and forecast the last 24 months
 (1959-1960), next to the seasonal-naive baseline ("same month last year"):
 
 * **one step ahead**: each month is forecast from the 12 observed months
   before it;
 * **24 steps ahead**: from December 1958 on, each forecast is fed back as
-  input for the next month, with no observed value from the test period.
+  input for the next month, with no observed value from the test period
+  (:func:`~skrnn.preprocessing.forecast` with ``strategy="recursive"``).
 
 The series trends upward, so the test months lie above everything seen in
 training. ``scaling="sequence"`` standardises every window by its own mean and
@@ -34,9 +36,10 @@ import numpy as np  # noqa: E402
 
 from skrnn import GRURegressor, LSTMRegressor  # noqa: E402
 from skrnn.datasets import load_airline  # noqa: E402
+from skrnn.preprocessing import forecast, make_windows  # noqa: E402
 
 QUICK = os.environ.get("SKRNN_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKRNN_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKRNN_OUTPUT") or Path(__file__).parent / "output")
 WINDOW, SEASON, N_TEST = 12, 12, 24
 
 # %%
@@ -44,8 +47,7 @@ WINDOW, SEASON, N_TEST = 12, 12, 24
 # ---------------------------------------------------
 airline = load_airline()
 series, dates = airline.data, airline.dates
-X = np.lib.stride_tricks.sliding_window_view(series, WINDOW)[:-1]
-y = series[WINDOW:]
+X, y = make_windows(series, window=WINDOW)  # X[i] = 12 months, y[i] = the next one
 X_train, y_train = X[:-N_TEST], y[:-N_TEST]
 X_test, y_test = X[-N_TEST:], y[-N_TEST:]
 print(f"{len(X_train)} training windows up to {dates[-N_TEST - 1]}, "
@@ -56,19 +58,10 @@ def rmse(pred):
     return float(np.sqrt(np.mean((pred - y_test) ** 2)))
 
 
-def recursive_forecast(model, history, steps):
-    """Forecast ``steps`` months, feeding each forecast back as input."""
-    window = list(history[-WINDOW:])
-    out = []
-    for _ in range(steps):
-        out.append(float(model.predict(np.array(window)[None])[0]))
-        window = window[1:] + [out[-1]]
-    return np.array(out)
-
 
 # %%
 # Seasonal-naive baseline: the same month one year earlier
-# -------------------------------------------------------
+# --------------------------------------------------------
 train_series = series[:-N_TEST]
 naive_one_step = series[-N_TEST - SEASON : -SEASON]
 naive_multi = np.tile(train_series[-SEASON:], N_TEST // SEASON)
@@ -84,7 +77,7 @@ for Model in (GRURegressor, LSTMRegressor):
     start = time.perf_counter()
     model.fit(X_train, y_train)
     seconds = time.perf_counter() - start
-    multi = recursive_forecast(model, train_series, N_TEST)
+    multi = forecast(model, train_series, N_TEST, window=WINDOW, strategy="recursive")
     results[Model.__name__] = (rmse(model.predict(X_test)), rmse(multi), seconds)
     forecasts[Model.__name__] = multi
     models[Model.__name__] = model
@@ -102,8 +95,8 @@ OUTPUT.mkdir(parents=True, exist_ok=True)
 fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
 months = dates.astype("datetime64[D]")
 ax.plot(months, series, color="black", label="observed")
-for name, forecast in forecasts.items():
-    ax.plot(months[-N_TEST:], forecast, label=f"{name} (24 steps)")
+for name, values in forecasts.items():
+    ax.plot(months[-N_TEST:], values, label=f"{name} (24 steps)")
 ax.axvline(months[-N_TEST], color="grey", linestyle=":")
 ax.set(title="Airline passengers: 24-month forecast", ylabel="passengers (thousands)")
 ax.legend()

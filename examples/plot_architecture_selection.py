@@ -42,7 +42,7 @@ from skrnn import ArchitectureSelector  # noqa: E402
 from skrnn.datasets import make_adding_problem  # noqa: E402
 
 QUICK = os.environ.get("SKRNN_QUICK") == "1"
-OUTPUT = Path(os.environ.get("SKRNN_OUTPUT", Path(__file__).parent / "output"))
+OUTPUT = Path(os.environ.get("SKRNN_OUTPUT") or Path(__file__).parent / "output")
 torch.set_num_threads(1)  # tiny recurrent networks train fastest on one thread
 
 # %%

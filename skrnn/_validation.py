@@ -65,8 +65,8 @@ class Sequences:
         return Sequences(data, self.lengths[indices], self.n_features)
 
 
-def _as_float32(array, name: str, context: str = "") -> np.ndarray:
-    """Convert a numeric array-like to float32, refusing anything non-numeric."""
+def _as_float32(array, name: str, context: str = "", dtype=np.float32) -> np.ndarray:
+    """Convert a numeric array-like to float32 (or ``dtype``), refusing anything non-numeric."""
     if sp.issparse(array):
         raise TypeError(
             f"Sparse input is not supported: {name} must be a dense array. "
@@ -93,13 +93,13 @@ def _as_float32(array, name: str, context: str = "") -> np.ndarray:
             )
     if arr.dtype.kind == "f":
         _check_finite(arr, name, context)
-    if arr.dtype.kind in "iuf" and arr.dtype.itemsize > 4 and arr.size:
+    if dtype == np.float32 and arr.dtype.kind in "iuf" and arr.dtype.itemsize > 4 and arr.size:
         if np.abs(arr).max() > np.finfo(np.float32).max:
             raise ValueError(
                 f"{name}{context} contains values too large for float32 "
                 f"(|value| > {np.finfo(np.float32).max:.3g})."
             )
-    return arr.astype(np.float32)  # always a copy: the user's array is never shared
+    return arr.astype(dtype)  # always a copy: the user's array is never shared
 
 
 def _check_finite(arr: np.ndarray, name: str, context: str):
@@ -121,7 +121,7 @@ def _is_sequence_list(X) -> bool:
     )
 
 
-def check_sequences(X, *, name: str = "X") -> Sequences:
+def check_sequences(X, *, name: str = "X", dtype=np.float32) -> Sequences:
     """Validate ``X`` and convert it to float32 sequences.
 
     Parameters
@@ -132,11 +132,15 @@ def check_sequences(X, *, name: str = "X") -> Sequences:
         ``(n_timesteps_i,)`` / ``(n_timesteps_i, n_features)``.
     name : str, default="X"
         Name used in error messages.
+    dtype : {np.float32, np.float64}, default=np.float32
+        Floating dtype of the copy (the estimators compute in float32;
+        transformers such as :class:`~skrnn.preprocessing.SequenceScaler`
+        keep float64).
 
     Returns
     -------
     sequences : Sequences
-        Validated float32 copy of the data.
+        Validated copy of the data, of type ``dtype``.
 
     Raises
     ------
@@ -155,9 +159,9 @@ def check_sequences(X, *, name: str = "X") -> Sequences:
             f"{name} must be array-like, got {type(X).__name__}; expected {_LAYOUT}."
         )
     if _is_sequence_list(X) and not _is_rectangular_numeric(X):
-        return _check_ragged(X, name)
+        return _check_ragged(X, name, dtype)
 
-    arr = _as_float32(X, name)
+    arr = _as_float32(X, name, dtype=dtype)
     if arr.ndim == 2:
         arr = arr[:, :, np.newaxis]
     elif arr.ndim != 3:
@@ -193,12 +197,12 @@ def _is_rectangular_numeric(X) -> bool:
     return len(shapes) == 1
 
 
-def _check_ragged(X, name: str) -> Sequences:
+def _check_ragged(X, name: str, dtype=np.float32) -> Sequences:
     """Validate a list of variable-length sequences."""
     seqs = []
     n_features = None
     for i, item in enumerate(X):
-        arr = _as_float32(item, name, context=f"[{i}]")
+        arr = _as_float32(item, name, context=f"[{i}]", dtype=dtype)
         if arr.ndim == 1:
             arr = arr[:, np.newaxis]
         elif arr.ndim != 2:

@@ -67,6 +67,7 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            Natural logarithm of the probabilities, in the order of ``classes_``.
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))

@@ -48,6 +48,13 @@ class TrainingDivergedError(ValueError, ArithmeticError):
     :class:`ValueError`, so scikit-learn's model selection tools treat it
     like any failed fit (``error_score``).
 
+    Parameters
+    ----------
+    message : str
+        What happened and what to change.
+    epoch, batch : int
+        Where it happened, as stored in the attributes below.
+
     Attributes
     ----------
     epoch : int

@@ -237,6 +237,69 @@ class RecurrentEstimatorBase(BaseEstimator):
         super().__setstate__(state)
 
 
+# The constructors, written once. scikit-learn reads hyperparameters from
+# ``__init__``'s signature, so each estimator class binds one of these as its
+# ``__init__``: with ``cell`` as a parameter (Recurrent*), or without it for
+# the classes whose cell is fixed (GRU*, LSTM*).
+def init_with_cell(
+    self,
+    cell="gru",
+    *,
+    hidden_size=64,
+    num_layers=1,
+    dropout=0.0,
+    bidirectional=False,
+    pooling="mean",
+    patch_size="auto",
+    max_epochs=100,
+    batch_size=32,
+    lr=3e-3,
+    optimizer="adam",
+    weight_decay=0.0,
+    gradient_clip=1.0,
+    early_stopping=False,
+    patience=10,
+    tol=1e-4,
+    validation_fraction=0.1,
+    shuffle=True,
+    scaling="global",
+    random_state=None,
+    device="cpu",
+    verbose=0,
+    callbacks=None,
+):
+    self._store_params(locals())
+
+
+def init_fixed_cell(
+    self,
+    *,
+    hidden_size=64,
+    num_layers=1,
+    dropout=0.0,
+    bidirectional=False,
+    pooling="mean",
+    patch_size="auto",
+    max_epochs=100,
+    batch_size=32,
+    lr=3e-3,
+    optimizer="adam",
+    weight_decay=0.0,
+    gradient_clip=1.0,
+    early_stopping=False,
+    patience=10,
+    tol=1e-4,
+    validation_fraction=0.1,
+    shuffle=True,
+    scaling="global",
+    random_state=None,
+    device="cpu",
+    verbose=0,
+    callbacks=None,
+):
+    self._store_params(locals())
+
+
 def feature_statistics(sequences: Sequences) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature mean and standard deviation over every valid time step.
 

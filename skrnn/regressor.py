@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from skorch import NeuralNetRegressor
 
-from ._base import RecurrentEstimatorBase
+from ._base import RecurrentEstimatorBase, init_fixed_cell, init_with_cell
 from ._docstrings import fill_doc
 from ._module import StandardizedMSELoss
 from ._validation import check_regression_target
@@ -110,68 +110,14 @@ class RecurrentRegressor(_RegressorCore):
     (3,)
     """
 
-    def __init__(
-        self,
-        cell="gru",
-        *,
-        hidden_size=64,
-        num_layers=1,
-        dropout=0.0,
-        bidirectional=False,
-        pooling="mean",
-        patch_size="auto",
-        max_epochs=100,
-        batch_size=32,
-        lr=3e-3,
-        optimizer="adam",
-        weight_decay=0.0,
-        gradient_clip=1.0,
-        early_stopping=False,
-        patience=10,
-        tol=1e-4,
-        validation_fraction=0.1,
-        shuffle=True,
-        scaling="global",
-        random_state=None,
-        device="cpu",
-        verbose=0,
-        callbacks=None,
-    ):
-        self._store_params(locals())
+    __init__ = init_with_cell
 
 
 class _FixedCellRegressor(_RegressorCore):
     """A recurrent regressor whose cell is a class attribute, not a parameter."""
 
     cell = None
-
-    def __init__(
-        self,
-        *,
-        hidden_size=64,
-        num_layers=1,
-        dropout=0.0,
-        bidirectional=False,
-        pooling="mean",
-        patch_size="auto",
-        max_epochs=100,
-        batch_size=32,
-        lr=3e-3,
-        optimizer="adam",
-        weight_decay=0.0,
-        gradient_clip=1.0,
-        early_stopping=False,
-        patience=10,
-        tol=1e-4,
-        validation_fraction=0.1,
-        shuffle=True,
-        scaling="global",
-        random_state=None,
-        device="cpu",
-        verbose=0,
-        callbacks=None,
-    ):
-        self._store_params(locals())
+    __init__ = init_fixed_cell
 
 
 _FIXED_DOC = """{title} regressor on sequences.

@@ -1,15 +1,21 @@
 """Accuracy benchmark: skrnn's *default* estimators against classical baselines.
 
 Real data sets that ship offline inside pip packages (aeon, sktime,
-statsmodels, skrnn), each on its official train/test split. Every skrnn model
-runs with its default hyperparameters (only ``random_state`` is set); the
-baselines are computed in the same run.
+statsmodels, skrnn), each on its official train/test split (forecasting: the
+last years of the series). Every skrnn model runs with its default
+hyperparameters (only ``random_state`` is set); the baselines are computed in
+the same run. Forecasting also reports ``scaling="sequence"``, the documented
+setting for trending series, next to the defaults.
 
 Run::
 
     .venv/bin/python benchmarks/accuracy.py                 # everything
     .venv/bin/python benchmarks/accuracy.py --only OSULeaf  # one data set
     .venv/bin/python benchmarks/accuracy.py --seeds 3       # median over seeds
+    .venv/bin/python benchmarks/accuracy.py --only OSULeaf --merge  # update one entry
+
+Timings are for one thread (``torch.set_num_threads(1)``); pin the process to
+one core (``taskset -c 1``) for steady numbers.
 
 Needs the ``benchmarks`` extra (``pip install -e .[benchmarks]``: aeon,
 sktime, statsmodels). Prints a table and writes
@@ -125,6 +131,26 @@ def _skrnn_models(task):
     return {"GRURegressor": skrnn.GRURegressor, "LSTMRegressor": skrnn.LSTMRegressor}
 
 
+def _fit_seeds(label, make, X, y, Xt, score, seeds):
+    """Fit ``make(seed)`` for each seed; the row holds the median score and fit time."""
+    scores, times, epochs = [], [], []
+    for seed in range(seeds):
+        model, seconds = _timed(lambda: make(seed).fit(X, y))
+        scores.append(score(model.predict(Xt)))
+        times.append(seconds)
+        epochs.append(int(model.n_iter_))
+    return {
+        "model": label,
+        "score": float(np.median(scores)),
+        "scores": scores,
+        "fit_s": float(np.median(times)),
+        "baseline": False,
+        "epochs": int(np.median(epochs)),
+        "patch_size": int(model.patch_size_),
+        "front_end": model.front_end,
+    }
+
+
 def run_supervised(name, task, seeds):
     loader = load_classification if task == "classification" else load_regression
     X, y, Xt, yt = loader(name)
@@ -141,20 +167,7 @@ def run_supervised(name, task, seeds):
         rows.append({"model": label, "score": score(pred), "fit_s": seconds, "baseline": True})
     S, St = _to_sequences(X), _to_sequences(Xt)
     for label, Model in _skrnn_models(task).items():
-        scores, times = [], []
-        for seed in range(seeds):
-            model, seconds = _timed(lambda: Model(random_state=seed).fit(S, y))
-            scores.append(score(model.predict(St)))
-            times.append(seconds)
-        rows.append({
-            "model": label,
-            "score": float(np.median(scores)),
-            "scores": scores,
-            "fit_s": float(np.median(times)),
-            "baseline": False,
-            "epochs": int(model.n_iter_),
-            "patch_size": int(model.patch_size_),
-        })
+        rows.append(_fit_seeds(label, lambda seed: Model(random_state=seed), S, y, St, score, seeds))
     for label, value in PUBLISHED.get(name, {}).items():
         rows.append({"model": f"{label} (published)", "score": value, "fit_s": None, "baseline": True})
     return {
@@ -169,12 +182,86 @@ def run_supervised(name, task, seeds):
 
 CLASSIFICATION = ["UnitTest", "PickupGestureWiimoteZ", "OSULeaf", "ACSF1", "PLAID"]
 REGRESSION = ["CardanoSentiment", "Tecator"]
+FORECASTING = ["airline", "sunspots"]
+
+
+# ---------------------------------------------------------- forecasting
+# name -> (window, season, test steps, SARIMA order, seasonal order)
+_FORECAST = {
+    # monthly passengers 1949-1960: forecast 1959-1960 one month ahead
+    "airline": (12, 12, 24, (0, 1, 1), (0, 1, 1, 12)),
+    # yearly sunspot numbers 1700-2008: forecast 1959-2008 one year ahead;
+    # the ~11-year cycle is irregular, so an AR(3) is the classical model
+    "sunspots": (22, 11, 50, (3, 0, 0), (0, 0, 0, 0)),
+}
+
+
+def load_series(name):
+    if name == "airline":
+        from skrnn.datasets import load_airline
+
+        return np.asarray(load_airline().data, float)
+    import statsmodels.api as sm
+
+    return sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy(float)
+
+
+def _sarima_one_step(series, n_test, order, seasonal):
+    """Fit on the training part, then one-step-ahead forecasts with fixed parameters."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    # airline: the classical multiplicative model, on the log scale
+    log = seasonal[-1] > 0
+    values = np.log(series) if log else series
+    trend = "n" if order[1] or seasonal[1] else "c"
+    kw = dict(order=order, seasonal_order=seasonal, trend=trend)
+    fit = SARIMAX(values[:-n_test], **kw).fit(disp=False)
+    full = fit.apply(values)
+    pred = full.get_prediction(start=len(values) - n_test).predicted_mean
+    return np.exp(pred) if log else np.asarray(pred)
+
+
+def run_forecasting(name, seeds):
+    from skrnn.preprocessing import make_windows
+
+    window, season, n_test, order, seasonal = _FORECAST[name]
+    series = load_series(name)
+    X, y = make_windows(series, window=window)  # X[i] = window steps, y[i] = the next one
+    X, Xt, y, yt = X[:-n_test], X[-n_test:], y[:-n_test], y[-n_test:]
+
+    def score(pred):
+        return float(np.sqrt(np.mean((np.asarray(pred) - yt) ** 2)))
+
+    rows = []
+    baselines = {
+        "last value": lambda: series[-n_test - 1 : -1],
+        f"seasonal naive ({season})": lambda: series[-n_test - season : -season],
+        "SARIMA" if seasonal[-1] else "AR(3)": lambda: _sarima_one_step(
+            series, n_test, order, seasonal
+        ),
+    }
+    for label, fn in baselines.items():
+        pred, seconds = _timed(fn)
+        rows.append({"model": label, "score": score(pred), "fit_s": seconds, "baseline": True})
+    models = {
+        "GRURegressor": (skrnn.GRURegressor, {}),
+        "LSTMRegressor": (skrnn.LSTMRegressor, {}),
+        "GRURegressor(scaling='sequence')": (skrnn.GRURegressor, {"scaling": "sequence"}),
+        "LSTMRegressor(scaling='sequence')": (skrnn.LSTMRegressor, {"scaling": "sequence"}),
+    }
+    for label, (Model, params) in models.items():
+        rows.append(_fit_seeds(label, lambda seed: Model(random_state=seed, **params),
+                               X, y, Xt, score, seeds))
+    return {"dataset": name, "task": "forecasting", "metric": "RMSE", "n_train": len(X),
+            "n_test": n_test, "rows": rows}
 
 
 def _verdict(result):
     higher = result["metric"] == "accuracy"
     best_base = {r["model"]: r["score"] for r in result["rows"] if r["baseline"] and r["fit_s"] is not None}
     target = "1-NN DTW" if higher else "train mean"
+    if result["task"] == "forecasting":  # the strongest classical forecaster
+        target = min(best_base, key=best_base.get)
     lines = []
     for r in result["rows"]:
         if r["baseline"] or target not in best_base:
@@ -185,7 +272,7 @@ def _verdict(result):
 
 
 def print_table(results):
-    print(f"\n{'data set':<24}{'model':<28}{'score':>9}{'fit s':>9}  notes")
+    print(f"\n{'data set':<24}{'model':<36}{'score':>9}{'fit s':>9}  notes")
     for res in results:
         for r in res["rows"]:
             fit = f"{r['fit_s']:.1f}" if r["fit_s"] is not None else "-"
@@ -194,7 +281,7 @@ def print_table(results):
                 note = f"epochs {r['epochs']}, patch {r['patch_size']}"
                 if len(r.get("scores", [])) > 1:
                     note += f", seeds {np.round(r['scores'], 3).tolist()}"
-            print(f"{res['dataset'] + ' (' + res['metric'] + ')':<24}{r['model']:<28}"
+            print(f"{res['dataset'] + ' (' + res['metric'] + ')':<24}{r['model']:<36}"
                   f"{r['score']:>9.3f}{fit:>9}  {note}")
         print(f"{'':<24}-> {_verdict(res)}")
 
@@ -224,22 +311,38 @@ def main():
     parser = argparse.ArgumentParser(description="skrnn accuracy benchmark")
     parser.add_argument("--only", nargs="*", help="data set names to run")
     parser.add_argument("--seeds", type=int, default=1, help="seeds per skrnn model (median)")
+    parser.add_argument("--merge", action="store_true",
+                        help="replace only these data sets' entries in accuracy.json")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
+    import torch
+
+    torch.set_num_threads(1)
     info = machine()
     print("machine:", ", ".join(f"{k}={v}" for k, v in info.items()))
     jobs = [(n, "classification") for n in CLASSIFICATION] + [(n, "regression") for n in REGRESSION]
+    jobs += [(n, "forecasting") for n in FORECASTING]
     if args.only:
         jobs = [j for j in jobs if j[0] in args.only]
     results = []
     for name, task in jobs:
-        res = run_supervised(name, task, args.seeds)
+        if task == "forecasting":
+            res = run_forecasting(name, args.seeds)
+        else:
+            res = run_supervised(name, task, args.seeds)
+        res["seeds"] = args.seeds
         results.append(res)
         print_table([res])
+    path = RESULTS / "accuracy.json"
+    if args.merge and path.exists():  # keep the other data sets' entries, in harness order
+        done = {r["dataset"] for r in results}
+        kept = [r for r in json.loads(path.read_text())["results"] if r["dataset"] not in done]
+        order = CLASSIFICATION + REGRESSION + FORECASTING
+        results = sorted(kept + results, key=lambda r: order.index(r["dataset"]))
     print("\n=== summary")
     print_table(results)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "accuracy.json").write_text(json.dumps({"machine": info, "results": results}, indent=2))
+    path.write_text(json.dumps({"machine": info, "results": results}, indent=2))
 
 
 if __name__ == "__main__":

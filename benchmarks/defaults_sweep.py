@@ -10,7 +10,9 @@ Run::
     .venv/bin/python benchmarks/defaults_sweep.py --cells lstm --seeds 2
     .venv/bin/python benchmarks/defaults_sweep.py --only OSULeaf --candidates default dropout
 
-Writes ``benchmarks/results/defaults_sweep.json`` (appending per run).
+Writes ``benchmarks/results/defaults_sweep.json`` (appending per run). Runs
+recorded before ``front_end`` existed are labelled ``fold`` / ``fold+...``:
+their defaults were the folding front end.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 import warnings
 
 import numpy as np
+import torch
 
 import skrnn
 from accuracy import (  # benchmarks/ is the working directory of these scripts
@@ -35,6 +38,14 @@ from accuracy import (  # benchmarks/ is the working directory of these scripts
 
 CANDIDATES = {
     "default": {},
+    "fold": {"front_end": "fold"},
+    "conv_patch_1": {"patch_size": 1},
+    "conv_lr_1e-3": {"lr": 1e-3},
+    "conv_epochs_200": {"max_epochs": 200},
+    "conv_last": {"pooling": "last"},
+    "conv_es": {"early_stopping": True, "patience": 20},
+    "conv_patch_50": {"patch_size": "target:50"},
+    "conv_patch_200": {"patch_size": "target:200"},
     "early_stopping": {"early_stopping": True, "patience": 20},
     "dropout": {"dropout": 0.2},
     "bidirectional": {"bidirectional": True},
@@ -84,6 +95,7 @@ def main():
     parser.add_argument("--seeds", type=int, default=2)
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+    torch.set_num_threads(1)  # comparable timings; pin the process to one core too
     jobs = [(n, "classification") for n in CLASSIFICATION] + [(n, "regression") for n in REGRESSION]
     if args.only:
         jobs = [j for j in jobs if j[0] in args.only]

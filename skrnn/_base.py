@@ -22,7 +22,7 @@ from skorch.callbacks import EarlyStopping, GradientNormClipping
 
 from ._callbacks import FiniteLossGuard
 from ._dataset import SequenceBatches, SequenceDataset, TailSplit
-from ._module import CELLS, POOLINGS, SCALINGS, RecurrentNetwork
+from ._module import CELLS, FRONT_ENDS, POOLINGS, SCALINGS, RecurrentNetwork
 from ._validation import Sequences, check_consistent_length, check_n_features, check_sequences
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
@@ -58,6 +58,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         "bidirectional": ["boolean"],
         "pooling": [StrOptions(set(POOLINGS))],
         "patch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "front_end": [StrOptions(set(FRONT_ENDS)), None],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -179,6 +180,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             module__bidirectional=self.bidirectional,
             module__pooling=self.pooling,
             module__patch_size=self.patch_size_,
+            module__front_end=self.front_end,
             module__scaling=self.scaling,
             criterion=self._criterion,
             optimizer=optimizer,
@@ -251,6 +253,7 @@ def init_with_cell(
     bidirectional=False,
     pooling="mean",
     patch_size="auto",
+    front_end="conv",
     max_epochs=100,
     batch_size=32,
     lr=3e-3,
@@ -280,6 +283,7 @@ def init_fixed_cell(
     bidirectional=False,
     pooling="mean",
     patch_size="auto",
+    front_end="conv",
     max_epochs=100,
     batch_size=32,
     lr=3e-3,

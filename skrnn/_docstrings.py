@@ -21,13 +21,31 @@ hidden_size : int, default=64
         reach every step directly, which trains faster and more reliably), or
         the final hidden state.
     patch_size : int or "auto", default="auto"
-        Fold every ``patch_size`` consecutive time steps into one step (with
-        ``patch_size`` times the features) before the recurrent layers, which
-        then run ``patch_size`` times fewer steps: long sequences train much
-        faster, and gradients cross fewer steps. ``"auto"`` picks
+        Stride of the front end (see ``front_end``): the recurrent layers run
+        ``ceil(n_timesteps / patch_size)`` steps, so long sequences train much
+        faster and gradients cross fewer steps. ``"auto"`` picks
         ``round(median training length / 100)`` (at least 1), so sequences of
         up to about 150 steps are read step by step. The fitted value is
-        ``patch_size_``."""
+        ``patch_size_``.
+    front_end : {"conv", "fold"} or None, default="conv"
+        What turns the (scaled) time steps into the recurrent layers' input.
+
+        * ``"conv"``: two learned 1-d convolutions with ``hidden_size``
+          channels (kernel ``max(3, 2 * patch_size + 1)`` with stride
+          ``patch_size``, then kernel 3), each followed by a ReLU. They
+          extract local shape features, which the recurrent layers only have
+          to combine over time; on the classification benchmarks this is
+          much more accurate than feeding raw steps (see the Benchmarks page
+          of the user guide).
+        * ``"fold"``: concatenate every ``patch_size`` consecutive steps
+          into one step with ``patch_size`` times the features (no extra
+          weights).
+        * ``None``: same as ``"fold"``; with ``patch_size=1`` the recurrent
+          layers read the raw time steps.
+
+        In a ragged batch, steps past a sequence's end are zeroed before
+        each convolution, so a prediction never depends on the other
+        sequences of the batch."""
 
 TRAINING = """\
 max_epochs : int, default=100

@@ -9,6 +9,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
 POOLINGS = ("last", "mean")
 SCALINGS = ("global", "sequence")
+FRONT_ENDS = ("conv", "fold")
 
 # A feature whose spread is below this is treated as constant (scale 1).
 _MIN_SCALE = 1e-6
@@ -49,9 +50,15 @@ class RecurrentNetwork(nn.Module):
     regression : bool
         Whether outputs are regression targets (rescaled) or logits (not).
     patch_size : int
-        Fold every ``patch_size`` consecutive (scaled) time steps into one
-        step with ``patch_size * input_size`` features before the recurrent
-        layers: the network runs ``patch_size`` times fewer steps.
+        Stride of the front end: the recurrent layers run ``ceil(T /
+        patch_size)`` steps on a sequence of ``T`` steps.
+    front_end : {"conv", "fold"} or None
+        How the (scaled) time steps become the recurrent layers' input.
+        ``"conv"``: a learned :class:`ConvFrontEnd` (two convolutions with
+        ``hidden_size`` channels, the first strided by ``patch_size``).
+        ``"fold"``: every ``patch_size`` consecutive steps are concatenated
+        into one step with ``patch_size * input_size`` features. ``None`` is
+        ``"fold"`` (with ``patch_size=1``: the raw steps).
 
     Notes
     -----
@@ -73,6 +80,7 @@ class RecurrentNetwork(nn.Module):
         scaling: str | None = "global",
         regression: bool = True,
         patch_size: int = 1,
+        front_end: str | None = None,
     ):
         super().__init__()
         self.cell = cell
@@ -80,13 +88,19 @@ class RecurrentNetwork(nn.Module):
         self.scaling = scaling
         self.regression = regression
         self.patch_size = patch_size
+        self.front_end = front_end
         self.num_directions = 2 if bidirectional else 1
         self.register_buffer("input_shift", torch.zeros(input_size))
         self.register_buffer("input_scale", torch.ones(input_size))
         self.register_buffer("output_shift", torch.zeros(output_size))
         self.register_buffer("output_scale", torch.ones(output_size))
+        if front_end == "conv":
+            self.conv = ConvFrontEnd(input_size, hidden_size, patch_size)
+            rnn_input_size = hidden_size
+        else:
+            rnn_input_size = input_size * patch_size
         self.rnn = CELLS[cell](
-            input_size=input_size * patch_size,
+            input_size=rnn_input_size,
             hidden_size=hidden_size,
             num_layers=num_layers,
             # torch only applies this between layers (and warns otherwise)
@@ -112,7 +126,9 @@ class RecurrentNetwork(nn.Module):
             X = (X - shift[:, None]) / scale[:, None]
         elif self.scaling == "global":
             X = (X - self.input_shift) / self.input_scale
-        if self.patch_size > 1:
+        if self.front_end == "conv":
+            X, lengths, mask = self.conv(X, lengths, mask)
+        elif self.patch_size > 1:
             X, lengths, mask = _patch(X, lengths, mask, self.patch_size)
 
         y = self.head(self.dropout(self._encode(X, lengths, mask)))
@@ -138,6 +154,65 @@ class RecurrentNetwork(nn.Module):
             return out.mean(1)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=X.shape[1])
         return (out * mask).sum(1) / lengths[:, None].to(out.dtype)
+
+
+class ConvFrontEnd(nn.Module):
+    """Two 1-d convolutions that turn scaled time steps into recurrent inputs.
+
+    ``Conv1d(input_size -> channels, kernel=max(3, 2 * stride + 1),
+    stride=stride) + ReLU + Conv1d(channels -> channels, 3) + ReLU``, both
+    "same"-padded, so a sequence of ``T`` steps becomes ``ceil(T / stride)``
+    steps of ``channels`` features. Unlike folding, the first kernel overlaps
+    neighbouring patches (a pattern is seen whole wherever it falls) and the
+    learned filters extract local shape features, which the recurrent layers
+    then only have to combine over time.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per input step.
+    channels : int
+        Output channels of both convolutions.
+    stride : int
+        Stride of the first convolution (the estimators' ``patch_size``).
+
+    Notes
+    -----
+    Ragged batches: steps past a sequence's end are zeroed before each
+    convolution, which is exactly the zero padding the convolution adds at
+    the end of a sequence that fills the batch. So a sequence's valid outputs
+    never depend on the other sequences of its batch. Only plain
+    ``Conv1d``/``ReLU`` and mask products are used (ONNX-exportable).
+    """
+
+    def __init__(self, input_size: int, channels: int, stride: int):
+        super().__init__()
+        self.stride = stride
+        kernel = max(3, 2 * stride + 1)  # odd, and overlapping both neighbours
+        # padding kernel // 2 = stride (for stride >= 1) makes the output length
+        # floor((T - 1) / stride) + 1 = ceil(T / stride)
+        self.conv1 = nn.Conv1d(input_size, channels, kernel, stride=stride, padding=kernel // 2)
+        self.conv2 = nn.Conv1d(channels, channels, 3, padding=1)
+        self.activation = nn.ReLU()
+
+    def forward(self, X, lengths=None, mask=None):
+        """Map ``(batch, T, input_size)`` to ``(batch, ceil(T / stride), channels)``.
+
+        Returns the new steps with their lengths and validity mask (both
+        None when the batch holds no padding).
+        """
+        if mask is not None:
+            X = X * mask
+        h = self.activation(self.conv1(X.transpose(1, 2)))
+        if lengths is not None:
+            out_lengths = torch.div(lengths + self.stride - 1, self.stride, rounding_mode="floor")
+            lengths, mask = _valid_steps(h.transpose(1, 2), out_lengths)
+        if mask is not None:
+            # conv2 reads one step past the end: it must see zeros there, as
+            # it would for the same sequence alone
+            h = h * mask.transpose(1, 2)
+        h = self.activation(self.conv2(h))
+        return h.transpose(1, 2), lengths, mask
 
 
 def _valid_steps(X, lengths):

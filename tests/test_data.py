@@ -56,12 +56,15 @@ def test_ragged_sequences_fit_and_predict(Est, rng):
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("pooling", ["mean", "last"])
 @pytest.mark.parametrize("patch_size", [1, 3])
+@pytest.mark.parametrize("front_end", ["conv", "fold"])
 def test_prediction_does_not_depend_on_longer_batch_mates(
-    Est, bidirectional, pooling, patch_size, rng
+    Est, bidirectional, pooling, patch_size, front_end, rng
 ):
     X = [rng.normal(size=(T, 3)) for T in (4, 7, 20, 33)]
     y = [0, 1, 0, 1] if Est in CLASSIFIERS else [0.0, 1.0, 2.0, 3.0]
-    params = dict(bidirectional=bidirectional, pooling=pooling, patch_size=patch_size)
+    params = dict(
+        bidirectional=bidirectional, pooling=pooling, patch_size=patch_size, front_end=front_end
+    )
     est = Est(num_layers=2, **params, **FAST).fit(X, y)
     method = est.predict_proba if Est in CLASSIFIERS else est.predict
     together = method(X)
@@ -77,7 +80,7 @@ def test_prediction_does_not_depend_on_longer_batch_mates(
 @pytest.mark.parametrize("lengths, expected", [((12,) * 5, 1), ((427,) * 5, 4), ((90, 260, 300), 3)])
 def test_auto_patch_size_targets_about_100_recurrent_steps(lengths, expected, rng):
     X = [rng.normal(size=T) for T in lengths]
-    reg = GRURegressor(**FAST).fit(X, rng.normal(size=len(X)))
+    reg = GRURegressor(front_end="fold", **FAST).fit(X, rng.normal(size=len(X)))
     assert reg.patch_size_ == expected
     assert reg.net_.module_.rnn.input_size == expected  # one feature per step, folded
 
@@ -86,7 +89,7 @@ def test_patches_fold_consecutive_steps(rng):
     # with patch_size=T the network reads the whole sequence as one step; a
     # change at any step changes the prediction
     X = rng.normal(size=(20, 6))
-    reg = GRURegressor(patch_size=6, **FAST).fit(X, X.sum(axis=1))
+    reg = GRURegressor(patch_size=6, front_end="fold", **FAST).fit(X, X.sum(axis=1))
     assert reg.net_.module_.rnn.input_size == 6
     X2 = X.copy()
     X2[:, 5] += 1.0

@@ -46,5 +46,5 @@ def test_docs_build_with_warnings_as_errors(tmp_path):
         assert (html / "auto_examples" / f"{script.stem}.html").exists()
     for page in ("install", "quick_start", "changelog", "user_guide/windows_scaling",
                  "user_guide/progress", "user_guide/saving", "user_guide/gpu",
-                 "user_guide/selection", "user_guide/reliability"):
+                 "user_guide/selection", "user_guide/reliability", "user_guide/benchmarks"):
         assert (html / f"{page}.html").exists()

@@ -279,7 +279,7 @@ def _verdict(result):
 
 
 def print_table(results):
-    print(f"\n{'data set':<24}{'model':<36}{'score':>9}{'fit s':>9}  notes")
+    print(f"\n{'data set':<34}{'model':<36}{'score':>9}{'fit s':>9}  notes")
     for res in results:
         for r in res["rows"]:
             fit = f"{r['fit_s']:.1f}" if r["fit_s"] is not None else "-"
@@ -288,9 +288,9 @@ def print_table(results):
                 note = f"epochs {r['epochs']}, patch {r['patch_size']}"
                 if len(r.get("scores", [])) > 1:
                     note += f", seeds {np.round(r['scores'], 3).tolist()}"
-            print(f"{res['dataset'] + ' (' + res['metric'] + ')':<24}{r['model']:<36}"
+            print(f"{res['dataset'] + ' (' + res['metric'] + ')':<34}{r['model']:<36}"
                   f"{r['score']:>9.3f}{fit:>9}  {note}")
-        print(f"{'':<24}-> {_verdict(res)}")
+        print(f"{'':<34}-> {_verdict(res)}")
 
 
 def rst_table(results):

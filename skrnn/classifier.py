@@ -20,6 +20,7 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
 
     _net_class = NeuralNetClassifier
     _criterion = nn.CrossEntropyLoss
+    _probabilities = True  # softmax over the logits, as skorch's predict_proba
 
     def _encode_target(self, y):
         y = check_classification_labels(y)

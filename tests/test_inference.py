@@ -49,3 +49,11 @@ def test_module_left_in_eval_mode_after_fit(rng):
     # dropout is off at inference: repeated predictions agree
     X = rng.normal(size=(4, 5))
     np.testing.assert_array_equal(est.predict(X), est.predict(X))
+
+
+def test_fit_history_keeps_dur_and_losses_without_print_log(rng):
+    # verbose=0 switches skorch's PrintLog off; the history the selector and
+    # early stopping read is unchanged
+    est = _fit(GRURegressor, rng.normal(size=(20, 5)), rng)
+    assert "print_log" not in dict(est.net_.callbacks_)
+    assert all(h["dur"] > 0 and np.isfinite(h["train_loss"]) for h in est.net_.history)

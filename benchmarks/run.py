@@ -15,7 +15,7 @@ interleaved, as medians:
 
 Run (pin to one core; other processes still add noise, the ratios are what count)::
 
-    taskset -c 0 python3 dev.py bench            # full grid, about 10 minutes
+    taskset -c 0 python3 dev.py bench            # full grid, about 5 minutes
     taskset -c 0 python3 dev.py bench --quick    # small subset, about a minute
 
 Prints a table and writes ``benchmarks/results/perf.json``.
@@ -48,7 +48,7 @@ from skrnn import GRURegressor, LSTMRegressor  # noqa: E402
 
 N_FEATURES = 8
 ESTIMATORS = {"gru": GRURegressor, "lstm": LSTMRegressor}
-FULL = dict(T=(10, 50, 200), hidden=(16, 64, 256), batch=(1, 32, 128), repeats=3)
+FULL = dict(T=(10, 50, 200), hidden=(16, 64, 256), batch=(1, 32, 128), repeats=5)
 QUICK = dict(T=(10, 50), hidden=(16, 64), batch=(1, 32), repeats=2)
 EPOCHS = 3  # the first is warm-up (allocation, Adam state) and is left out
 #: An epoch holds this many FLOPs (forward + backward), within 2..8 batches.
@@ -131,7 +131,7 @@ def bench_predict(cell, T, hidden, repeats):
 
 def _latency_repeats(T, hidden, quick):
     cost = T * hidden * hidden
-    return max(15, min(101, int(2e7 / cost))) // (2 if quick else 1)
+    return max(31, min(151, int(4e7 / cost))) // (2 if quick else 1)
 
 
 def _fmt(value, spec):

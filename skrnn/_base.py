@@ -17,13 +17,15 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 from skorch.callbacks import EarlyStopping, GradientNormClipping
 
 from ._callbacks import FiniteLossGuard
 from ._dataset import SequenceBatches, SequenceDataset, TailSplit
+from ._inference import check_fitted, check_predict_input, torch_output
 from ._module import CELLS, FRONT_ENDS, POOLINGS, SCALINGS, RecurrentNetwork
-from ._validation import Sequences, check_consistent_length, check_n_features, check_sequences
+from ._onnx import create_session, export_network, onnx_output
+from ._validation import Sequences, check_consistent_length, check_sequences
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 
@@ -36,6 +38,8 @@ OPTIMIZERS = {
 
 # Inference needs no gradients, so it can afford larger batches than training.
 _MIN_PREDICT_BATCH = 256
+
+INFERENCE_BACKENDS = ("torch", "onnx")
 
 # patch_size="auto" folds time steps into patches so that the recurrent layers
 # run about this many steps on a typical (median-length) training sequence.
@@ -75,11 +79,14 @@ class RecurrentEstimatorBase(BaseEstimator):
         "device": [str, torch.device],
         "verbose": ["verbose"],
         "callbacks": [list, None],
+        "inference": [StrOptions(set(INFERENCE_BACKENDS))],
     }
 
     # set by subclasses
     _net_class = None
     _criterion = None
+    # whether the output is turned into probabilities (softmax) for predict_proba
+    _probabilities = False
 
     def _store_params(self, values: dict):
         """Store constructor arguments as attributes, scikit-learn style."""
@@ -140,8 +147,10 @@ class RecurrentEstimatorBase(BaseEstimator):
                     *feature_statistics(sequences), *(self._output_scaling() or (None, None))
                 )
             net.partial_fit(dataset, y_encoded)  # y reaches skorch splits (stratification)
+        net.module_.eval()  # ready for inference; skorch switches back to train mode itself
         self.net_ = net
         self.n_iter_ = len(net.history)
+        self._onnx = None  # a session exported from a previous fit is stale
         return self
 
     def _build_net(self, n_features: int, n_outputs: int, seed: int):
@@ -197,6 +206,9 @@ class RecurrentEstimatorBase(BaseEstimator):
             callbacks=callbacks,
             device=self.device,
             verbose=self.verbose,
+            # skorch's PrintLog formats the epoch table even when verbose=0
+            # (about 0.5 ms per epoch); switch it off when nothing is printed.
+            **({} if self.verbose else {"callbacks__print_log": None}),
             **self._net_params(n_outputs),
         )
 
@@ -207,12 +219,70 @@ class RecurrentEstimatorBase(BaseEstimator):
 
     # ------------------------------------------------------------- inference
     def _network_output(self, X) -> np.ndarray:
-        """Validate ``X`` against the fit and return the raw network output."""
-        check_is_fitted(self, "net_")
-        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=False)
-        sequences = check_sequences(X)
-        check_n_features(sequences, self.n_features_in_, type(self).__name__)
-        return self.net_.predict_proba(SequenceDataset(sequences))
+        """Validate ``X`` against the fit and return the network output (float32).
+
+        Probabilities for classifiers, target units for regressors; computed
+        by torch or onnxruntime according to ``inference``.
+        """
+        sequences = check_predict_input(self, X)
+        batch_size = max(self.net_.batch_size, _MIN_PREDICT_BATCH)
+        if self.inference == "onnx":
+            return onnx_output(self._onnx_session(), sequences, batch_size)
+        return torch_output(
+            self.net_.module_, sequences, batch_size, self.net_.device, self._probabilities
+        )
+
+    def _onnx_session(self):
+        """The onnxruntime session for the current weights, created on first use.
+
+        Keyed on the module and the version counters of its tensors, so that
+        weights changed in place (``net_.load_params``, further training)
+        trigger a fresh export instead of stale predictions.
+        """
+        module = self.net_.module_
+        key = (id(module), *(t._version for t in module.state_dict(keep_vars=True).values()))
+        cached = getattr(self, "_onnx", None)
+        if cached is None or cached[0] != key:
+            session = create_session(
+                module, n_features=self.n_features_in_, probabilities=self._probabilities
+            )
+            cached = self._onnx = (key, session)
+        return cached[1]
+
+    def to_onnx(self, path):
+        """Export the fitted network to an ONNX file.
+
+        The graph holds the whole network -- input scaling, patching, the
+        recurrent layers, pooling and the output layer. Its input ``"X"`` is a
+        float32 array of shape ``(batch, time, n_features_in_)`` with dynamic
+        batch and time axes; all sequences of one call must have the same
+        length (run ragged data in groups of equal length). Its output is
+        ``"predictions"`` in target units, shape ``(batch, n_outputs)``, for a
+        regressor, and ``"probabilities"`` (softmax applied), shape
+        ``(batch, n_classes)`` in the order of ``classes_``, for a classifier.
+
+        Parameters
+        ----------
+        path : str, path-like or binary file object
+            Where to write the model.
+
+        Returns
+        -------
+        path : str, path-like or binary file object
+            The ``path`` given.
+
+        Raises
+        ------
+        ImportError
+            If the optional dependency ``onnx`` is not installed
+            (``pip install 'skrnn[onnx]'``).
+        """
+        check_fitted(self)
+        export_network(
+            self.net_.module_, path, n_features=self.n_features_in_,
+            probabilities=self._probabilities,
+        )
+        return path
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -222,6 +292,8 @@ class RecurrentEstimatorBase(BaseEstimator):
     # ----------------------------------------------------------- pickling
     def __getstate__(self):
         state = super().__getstate__()
+        # An onnxruntime session cannot be pickled; it is rebuilt on demand.
+        state.pop("_onnx", None)
         state["_skrnn_version"] = __version__
         return state
 
@@ -270,6 +342,7 @@ def init_with_cell(
     device="cpu",
     verbose=0,
     callbacks=None,
+    inference="torch",
 ):
     self._store_params(locals())
 
@@ -300,6 +373,7 @@ def init_fixed_cell(
     device="cpu",
     verbose=0,
     callbacks=None,
+    inference="torch",
 ):
     self._store_params(locals())
 

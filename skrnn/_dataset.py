@@ -51,15 +51,18 @@ class SequenceDataset(torch.utils.data.Dataset):
         return SequenceDataset(self.sequences.take(indices), y)
 
     def batch(self, indices: np.ndarray):
-        """Return ``({"X": padded, "lengths": lengths}, y)`` for ``indices``."""
+        """Return ``({"X": padded, "lengths": lengths}, y)`` for ``indices``.
+
+        Equal-length (dense) data gets no ``"lengths"``: the network would only
+        compare them to the time axis to find nothing to pack, a cost paid on
+        every batch.
+        """
         idx = torch.from_numpy(np.asarray(indices, dtype=np.int64))
-        lengths = self._lengths[idx]
-        if isinstance(self._data, torch.Tensor):
-            X = self._data[idx]
-        else:
-            X = pad_sequence([self._data[i] for i in indices], batch_first=True)
         y = None if self.y is None else self.y[idx]
-        return {"X": X, "lengths": lengths}, y
+        if isinstance(self._data, torch.Tensor):
+            return {"X": self._data[idx]}, y
+        X = pad_sequence([self._data[i] for i in indices], batch_first=True)
+        return {"X": X, "lengths": self._lengths[idx]}, y
 
 
 class SequenceBatches:

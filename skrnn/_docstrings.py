@@ -111,7 +111,14 @@ random_state : int, RandomState instance or None, default=None
         ``0`` is silent; ``1`` prints skorch's table of per-epoch losses.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks, e.g. ``skorch.callbacks.Checkpoint``. They are
-        added after skrnn's own early-stopping and clipping callbacks."""
+        added after skrnn's own early-stopping and clipping callbacks.
+    inference : {"torch", "onnx"}, default="torch"
+        What runs ``predict`` (and ``predict_proba``). ``"torch"`` runs the
+        fitted network directly. ``"onnx"`` exports it once (on first use,
+        in memory) and runs it with onnxruntime on the CPU, which is usually
+        several times faster for small batches and real-time use; it needs
+        ``pip install 'skrnn[onnx]'``. Both give the same predictions up to
+        float32 rounding (about 1e-6); see :meth:`to_onnx`."""
 
 FITTED = """\
 net_ : skorch.NeuralNet

@@ -234,9 +234,11 @@ def _patch(X, lengths, mask, size):
     batch, total, n_features = X.shape
     if mask is not None:
         X = X * mask
+    # Pad unconditionally (a zero-width pad is a no-op): under ONNX export the
+    # time length is symbolic, and a Python ``if extra:`` would bake in the
+    # branch taken for the example input's length.
     extra = -total % size
-    if extra:
-        X = torch.nn.functional.pad(X, (0, 0, 0, extra))
+    X = torch.nn.functional.pad(X, (0, 0, 0, extra))
     X = X.reshape(batch, (total + extra) // size, size * n_features)
     if lengths is None:
         return X, None, None

@@ -6,20 +6,21 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNetClassifier
 from torch import nn
 
 from ._base import RecurrentEstimatorBase, init_fixed_cell, init_with_cell
 from ._dataset import StratifiedSplit
 from ._docstrings import fill_doc
+from ._net import SequenceNetClassifier
 from ._validation import check_classification_labels
 
 
 class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
     """Label handling shared by the recurrent classifiers."""
 
-    _net_class = NeuralNetClassifier
+    _net_class = SequenceNetClassifier
     _criterion = nn.CrossEntropyLoss
+    _probabilities = True  # softmax over the logits, as skorch's predict_proba
 
     def _encode_target(self, y):
         y = check_classification_labels(y)

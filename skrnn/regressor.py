@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from skorch import NeuralNetRegressor
 
 from ._base import RecurrentEstimatorBase, init_fixed_cell, init_with_cell
 from ._docstrings import fill_doc
 from ._module import StandardizedMSELoss
+from ._net import SequenceNetRegressor
 from ._validation import check_regression_target
 
 
 class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
     """Target handling shared by the recurrent regressors."""
 
-    _net_class = NeuralNetRegressor
+    _net_class = SequenceNetRegressor
     _criterion = StandardizedMSELoss
 
     def _encode_target(self, y):

@@ -81,9 +81,11 @@ def _snapshot(obj):
 
 def _same(a, b):
     if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(
-            a, b, equal_nan=a.dtype.kind in "fc"
-        )
+        if not (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape):
+            return False
+        if a.dtype.kind == "O":  # element by element: NaN objects equal themselves here
+            return all(_same(x, y) for x, y in zip(a.ravel(), b.ravel()))
+        return np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
     if isinstance(a, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     return a == b or (a != a and b != b)

@@ -25,16 +25,31 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Clones are dispatched on CPU features: "arch=x86-64-v3" (AVX2+FMA) and
+   "arch=x86-64-v4" (AVX-512) test the ISA level; "arch=haswell" would test
+   the CPU *model* and never match an AMD chip. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
+    && (__GNUC__ >= 12)
+#define SKRNN_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
     && (__GNUC__ >= 8)
-#define SKRNN_CLONES __attribute__((target_clones("default", "arch=haswell", "arch=skylake-avx512")))
+#define SKRNN_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
 #else
 #define SKRNN_CLONES
 #endif
 
+/* The math helpers must be inlined into each clone (GCC will not inline a
+   default-target function into an arch=... one otherwise), or the loops
+   that call them cannot be vectorised. */
+#if defined(__GNUC__)
+#define SKRNN_INLINE static inline __attribute__((always_inline))
+#else
+#define SKRNN_INLINE static inline
+#endif
+
 /* exp(x) for float32, vectorisable: clamp, x = n*ln2 + r, exp(r) by a degree-6
  * polynomial, 2^n assembled in the exponent bits. */
-static inline float skrnn_expf(float x)
+SKRNN_INLINE float skrnn_expf(float x)
 {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
@@ -60,10 +75,10 @@ static inline float skrnn_expf(float x)
     return p * scale;
 }
 
-static inline float skrnn_sigmoidf(float x) { return 1.0f / (1.0f + skrnn_expf(-x)); }
+SKRNN_INLINE float skrnn_sigmoidf(float x) { return 1.0f / (1.0f + skrnn_expf(-x)); }
 
 /* tanh(x) = 2*sigmoid(2x) - 1: absolute error ~1e-7 near 0, saturates exactly. */
-static inline float skrnn_tanhf(float x) { return 2.0f / (1.0f + skrnn_expf(-2.0f * x)) - 1.0f; }
+SKRNN_INLINE float skrnn_tanhf(float x) { return 2.0f / (1.0f + skrnn_expf(-2.0f * x)) - 1.0f; }
 
 /*
  * Forward gates for `bs` rows.
@@ -81,39 +96,45 @@ static void skrnn_gru_gates_forward(int bs, int H, const float *restrict gx,
                                     float *restrict h, float *restrict out,
                                     float *restrict hprev, float *restrict save)
 {
+    /* One pointer per gate block, indexed by j alone: index expressions like
+       2*H + j defeat the vectoriser under -fwrapv (which Python's build
+       flags add). */
+    const float *restrict br = bhh, *restrict bz = bhh + H, *restrict bn = bhh + 2 * H;
     for (int b = 0; b < bs; b++) {
-        const float *gxb = gx + (int64_t)b * 3 * H;
-        const float *ghb = gh + (int64_t)b * 3 * H;
-        float *hb = h + (int64_t)b * H;
-        float *ob = out + (int64_t)b * H;
+        const float *restrict xr = gx + (int64_t)b * 3 * H;
+        const float *restrict xz = xr + H, *restrict xn = xr + 2 * H;
+        const float *restrict hr = gh + (int64_t)b * 3 * H;
+        const float *restrict hz = hr + H, *restrict hn_ = hr + 2 * H;
+        float *restrict hb = h + (int64_t)b * H;
+        float *restrict ob = out + (int64_t)b * H;
         if (save) {
-            float *hp = hprev + (int64_t)b * H;
-            float *sv = save + (int64_t)b * 4 * H;
+            float *restrict hp = hprev + (int64_t)b * H;
+            float *restrict sr = save + (int64_t)b * 4 * H;
+            float *restrict sz = sr + H, *restrict sn = sr + 2 * H, *restrict sg = sr + 3 * H;
             for (int j = 0; j < H; j++) {
-                float r = skrnn_sigmoidf(gxb[j] + ghb[j] + bhh[j]);
-                float z = skrnn_sigmoidf(gxb[H + j] + ghb[H + j] + bhh[H + j]);
-                float ghn = ghb[2 * H + j] + bhh[2 * H + j];
-                float n = skrnn_tanhf(gxb[2 * H + j] + r * ghn);
+                float r = skrnn_sigmoidf(xr[j] + hr[j] + br[j]);
+                float z = skrnn_sigmoidf(xz[j] + hz[j] + bz[j]);
+                float ghn = hn_[j] + bn[j];
+                float n = skrnn_tanhf(xn[j] + r * ghn);
                 float hv = hb[j];
                 /* PyTorch's form: h' = n + z * (h - n) */
-                float hn = n + z * (hv - n);
+                float hnew = n + z * (hv - n);
                 hp[j] = hv;
-                sv[j] = r;
-                sv[H + j] = z;
-                sv[2 * H + j] = n;
-                sv[3 * H + j] = ghn;
-                hb[j] = hn;
-                ob[j] = hn;
+                sr[j] = r;
+                sz[j] = z;
+                sn[j] = n;
+                sg[j] = ghn;
+                hb[j] = hnew;
+                ob[j] = hnew;
             }
         } else {
             for (int j = 0; j < H; j++) {
-                float r = skrnn_sigmoidf(gxb[j] + ghb[j] + bhh[j]);
-                float z = skrnn_sigmoidf(gxb[H + j] + ghb[H + j] + bhh[H + j]);
-                float ghn = ghb[2 * H + j] + bhh[2 * H + j];
-                float n = skrnn_tanhf(gxb[2 * H + j] + r * ghn);
-                float hn = n + z * (hb[j] - n);
-                hb[j] = hn;
-                ob[j] = hn;
+                float r = skrnn_sigmoidf(xr[j] + hr[j] + br[j]);
+                float z = skrnn_sigmoidf(xz[j] + hz[j] + bz[j]);
+                float n = skrnn_tanhf(xn[j] + r * (hn_[j] + bn[j]));
+                float hnew = n + z * (hb[j] - n);
+                hb[j] = hnew;
+                ob[j] = hnew;
             }
         }
     }
@@ -136,24 +157,27 @@ static void skrnn_gru_gates_backward(int bs, int H, const float *restrict dout,
                                      float *restrict dgh)
 {
     for (int b = 0; b < bs; b++) {
-        const float *dob = dout + (int64_t)b * H;
-        float *dhb = dh + (int64_t)b * H;
-        const float *hp = hprev + (int64_t)b * H;
-        const float *sv = save + (int64_t)b * 4 * H;
-        float *dx = dgx + (int64_t)b * 3 * H;
-        float *dg = dgh + (int64_t)b * 3 * H;
+        const float *restrict dob = dout + (int64_t)b * H;
+        float *restrict dhb = dh + (int64_t)b * H;
+        const float *restrict hp = hprev + (int64_t)b * H;
+        const float *restrict sr = save + (int64_t)b * 4 * H;
+        const float *restrict sz = sr + H, *restrict sn = sr + 2 * H, *restrict sg = sr + 3 * H;
+        float *restrict xr = dgx + (int64_t)b * 3 * H;
+        float *restrict xz = xr + H, *restrict xn = xr + 2 * H;
+        float *restrict gr = dgh + (int64_t)b * 3 * H;
+        float *restrict gz = gr + H, *restrict gn = gr + 2 * H;
         for (int j = 0; j < H; j++) {
             float d = dhb[j] + dob[j];
-            float r = sv[j], z = sv[H + j], n = sv[2 * H + j], ghn = sv[3 * H + j];
+            float r = sr[j], z = sz[j], n = sn[j];
             float dn_pre = d * (1.0f - z) * (1.0f - n * n);
             float dz_pre = d * (hp[j] - n) * z * (1.0f - z);
-            float dr_pre = dn_pre * ghn * r * (1.0f - r);
-            dx[j] = dr_pre;
-            dx[H + j] = dz_pre;
-            dx[2 * H + j] = dn_pre;
-            dg[j] = dr_pre;
-            dg[H + j] = dz_pre;
-            dg[2 * H + j] = dn_pre * r;
+            float dr_pre = dn_pre * sg[j] * r * (1.0f - r);
+            xr[j] = dr_pre;
+            xz[j] = dz_pre;
+            xn[j] = dn_pre;
+            gr[j] = dr_pre;
+            gz[j] = dz_pre;
+            gn[j] = dn_pre * r;
             dhb[j] = d * z;
         }
     }

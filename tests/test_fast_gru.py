@@ -261,3 +261,17 @@ def test_gru_regressor_uses_fast_gru_and_pickles():
     # ragged input goes through the packed path
     ragged = [X[i, : 4 + i % 8] for i in range(20)]
     np.testing.assert_array_equal(clone.predict(ragged), est.predict(ragged))
+
+
+@pytest.mark.parametrize("shape", [(5, 0, 5), (0, 2, 5)])
+def test_empty_input_behaves_like_nn_gru(shape):
+    fast, ref = _pair()
+    x = torch.randn(shape)
+    try:
+        expected = ref(x)
+    except RuntimeError as error:
+        with pytest.raises(RuntimeError, match=str(error)[:30]):
+            fast(x)
+    else:
+        out, h_n = fast(x)
+        assert out.shape == expected[0].shape and h_n.shape == expected[1].shape

@@ -151,6 +151,7 @@ class FastGRU(nn.GRU):
     def _use_kernel(self, data: torch.Tensor) -> bool:
         return (
             KERNEL_AVAILABLE
+            and data.numel() > 0  # empty batches: nn.GRU's result or error
             and data.device.type == "cpu"
             and data.dtype == torch.float32
             and all(w.device.type == "cpu" and w.dtype == torch.float32
@@ -229,7 +230,7 @@ class FastGRU(nn.GRU):
         if packed:
             output = PackedSequence(layer_input, batch_sizes, sorted_indices, unsorted_indices)
             return output, self.permute_hidden(h_n, unsorted_indices)
-        output = layer_input.view(steps, batch, -1)
+        output = layer_input.view(steps, batch, directions * self.hidden_size)
         if self.batch_first:
             output = output.transpose(0, 1)
         if unbatched:

@@ -275,3 +275,15 @@ def test_empty_input_behaves_like_nn_gru(shape):
     else:
         out, h_n = fast(x)
         assert out.shape == expected[0].shape and h_n.shape == expected[1].shape
+
+
+def test_blas_runs_single_threaded_inside_the_kernel_only():
+    from threadpoolctl import threadpool_info
+
+    before = {i["filepath"]: i["num_threads"] for i in threadpool_info()}
+    with _fast_gru._one_blas_thread():
+        inside = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    assert inside and all(i["num_threads"] == 1 for i in inside)
+    fast, _ = _pair()
+    fast(torch.randn(4, 2, 5, requires_grad=True))[0].sum().backward()
+    assert {i["filepath"]: i["num_threads"] for i in threadpool_info()} == before

@@ -125,7 +125,7 @@ def main(argv=None) -> dict:
     steps_grid = (10, 50) if args.quick else (10, 50, 200)
     hidden_grid = (16, 64, 256)
     batch_grid = (1, 32, 128)
-    rounds, min_time = (3, 0.0) if args.quick else (7, 1.0)
+    rounds, min_time = (3, 0.0) if args.quick else (9, 1.5)
 
     machine = {
         "cpu": _cpu_model(),

@@ -153,7 +153,8 @@ class FastGRU(nn.GRU):
     parameters and ``state_dict`` (a state dict saved from either loads into
     the other) and computes the same function with the same gradients, to
     float32 rounding. On float32 CPU input the recurrence runs in a compiled
-    Cython/BLAS kernel (several times faster to train than ``nn.GRU`` on CPU);
+    Cython/BLAS kernel (faster to train than ``nn.GRU`` on CPU at every size
+    measured, up to 15x for long sequences of small models);
     anything else (CUDA, other dtypes, tracing, ONNX export, or a build without
     the extension) goes to ``nn.GRU.forward`` unchanged.
 

@@ -15,8 +15,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from skrnn import GRURegressor
-from skrnn._gru import KERNEL_AVAILABLE, FastGRU
-from skrnn._gru import _fast_gru
+from skrnn._gru import KERNEL_AVAILABLE, FastGRU, _fast_gru
 
 ATOL = 2e-5
 

@@ -55,8 +55,14 @@ def setup(extras: str) -> None:
         spec = os.environ.get("SKRNN_TORCH", "torch==2.13.0")
         index = os.environ.get("SKRNN_TORCH_INDEX")
         check(PY, "-m", "pip", "install", "--quiet", spec, *(["--index-url", index] if index else []))
-    # Re-install only when the project metadata or the requested extras change.
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    # Re-install only when the project metadata, the compiled kernel's sources or
+    # the requested extras change (the editable install builds the extension once).
+    sources = [ROOT / "pyproject.toml", ROOT / "setup.py",
+               *sorted((ROOT / "skrnn" / "_gru").glob("*.pyx")),
+               *sorted((ROOT / "skrnn" / "_gru").glob("*.h"))]
+    digest = hashlib.sha256(
+        b"".join(p.read_bytes() for p in sources if p.exists()) + extras.encode()
+    ).hexdigest()
     stamp = VENV / f".skrnn-installed-{extras.replace(',', '-')}"
     if not stamp.exists() or stamp.read_text() != digest:
         check(PY, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]")

@@ -217,7 +217,7 @@ def test_recurrent_estimators_take_the_cell_as_parameter(rng):
     X, y = rng.normal(size=(20, 5)), rng.normal(size=20)
     for Est in (RecurrentRegressor, RecurrentClassifier):
         target = y if Est is RecurrentRegressor else y > 0
-        for cell, rnn_type in (("gru", "GRU"), ("lstm", "LSTM")):
+        for cell, rnn_type in (("gru", "FastGRU"), ("lstm", "LSTM")):
             est = Est(cell=cell, **FAST).fit(X, target)
             assert type(est.net_.module_.rnn).__name__ == rnn_type
     assert "cell" not in GRURegressor().get_params()

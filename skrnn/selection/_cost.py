@@ -2,9 +2,10 @@
 
 Every number here comes from running the public estimator (``fit`` for a few
 batches, ``predict`` on one sequence, its fitted ``net_``), never from a bare
-``nn.GRU``: when the estimators get a faster GRU kernel, these measurements
-follow automatically. On CPU, PyTorch's GRU is currently *slower* than its
-LSTM; the selector learns that here, not from the textbook.
+``nn.GRU``: the estimators' GRU runs skrnn's own CPU kernel (``FastGRU``),
+and these measurements follow whatever the estimators use. On CPU, PyTorch's
+own GRU is *slower* than its LSTM; which cell is cheaper through skrnn is
+learnt here, on this machine, not from the textbook.
 """
 
 from __future__ import annotations

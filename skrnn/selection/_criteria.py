@@ -374,7 +374,8 @@ def measured_cost_note(costs: dict | None) -> Reason | None:
             "Measured here, GRU is NOT the cheaper cell: it takes "
             f"{gru.seconds_per_epoch / lstm.seconds_per_epoch:.1f}x LSTM's training time "
             f"({speed}), contrary to the textbook's ~25 % saving "
-            "(PyTorch's CPU LSTM has a fused kernel, its GRU does not)."
+            "(which cell is cheaper depends on this machine's kernels and on the "
+            "model's size: fixed per-batch costs dominate small models)."
         )
     else:
         text = f"Measured here, both cells train at about the same speed ({speed})."

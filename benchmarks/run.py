@@ -50,6 +50,9 @@ N_FEATURES = 8
 ESTIMATORS = {"gru": GRURegressor, "lstm": LSTMRegressor}
 FULL = dict(T=(10, 50, 200), hidden=(16, 64, 256), batch=(1, 32, 128), repeats=5)
 QUICK = dict(T=(10, 50), hidden=(16, 64), batch=(1, 32), repeats=2)
+#: The recurrent network alone (no convolutional front end, no patching), so
+#: that GRU/LSTM ratios compare the cells and nothing else.
+PLAIN = dict(front_end="fold", patch_size=1)
 EPOCHS = 3  # the first is warm-up (allocation, Adam state) and is left out
 #: An epoch holds this many FLOPs (forward + backward), within 2..8 batches.
 EPOCH_FLOPS = 2e9
@@ -70,7 +73,7 @@ def bench_fit(T, hidden, batch, repeats, peak):
     skrnn, raw = {c: [] for c in ESTIMATORS}, {c: [] for c in ESTIMATORS}
     for _ in range(repeats):
         for cell, Est in ESTIMATORS.items():
-            est = Est(hidden_size=hidden, batch_size=batch, max_epochs=EPOCHS, patch_size=1,
+            est = Est(hidden_size=hidden, batch_size=batch, max_epochs=EPOCHS, **PLAIN,
                       random_state=0).fit(X, y)
             skrnn[cell].extend(est.net_.history[1:, "dur"])
             module = copy.deepcopy(est.net_.module_)
@@ -101,19 +104,29 @@ def bench_predict(cell, T, hidden, repeats):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(64, T, N_FEATURES)).astype(np.float32)
     Est = ESTIMATORS[cell]
-    torch_est = Est(hidden_size=hidden, max_epochs=1, patch_size=1, random_state=0)
+    torch_est = Est(hidden_size=hidden, max_epochs=1, **PLAIN, random_state=0)
     torch_est.fit(X, rng.normal(size=64))
     onnx_est = copy.deepcopy(torch_est).set_params(inference="onnx")
     module = torch_est.net_.module_.eval()
     x_one = X[:1]
     x_tensor = torch.from_numpy(x_one)
 
+    # PyTorch's own nn.GRU with the same weights: the reference of the ONNX target
+    reference = copy.deepcopy(module)
+    if cell == "gru":
+        reference.rnn = _plain_gru(module.rnn)
+
     def bare():
         with torch.inference_mode():
             module(x_tensor)
 
+    def bare_reference():
+        with torch.inference_mode():
+            reference(x_tensor)
+
     candidates = {
         "bare": bare,
+        "reference": bare_reference,
         "torch": lambda: torch_est.predict(x_one),
         "onnx": lambda: onnx_est.predict(x_one),
     }
@@ -126,7 +139,17 @@ def bench_predict(cell, T, hidden, repeats):
         "torch_ratio": t["torch"] / t["bare"],
         "onnx_ratio": t["onnx"] / t["bare"],
         "onnx_speedup": t["bare"] / t["onnx"],
+        "torch_module_ms": 1e3 * t["reference"],
+        "onnx_speedup_vs_torch_module": t["reference"] / t["onnx"],
     }
+
+
+def _plain_gru(fast_gru):
+    """An ``nn.GRU`` holding the same weights as skrnn's ``FastGRU``."""
+    gru = torch.nn.GRU(fast_gru.input_size, fast_gru.hidden_size, fast_gru.num_layers,
+                       batch_first=fast_gru.batch_first, bidirectional=fast_gru.bidirectional)
+    gru.load_state_dict(fast_gru.state_dict())
+    return gru.eval()
 
 
 def _latency_repeats(T, hidden, quick):
@@ -147,12 +170,47 @@ def print_rows(title, rows, columns):
         print("".join(f"{_fmt(row[k], s):>{w}}" for (_, k, s), w in zip(columns, widths)))
 
 
+def markdown_tables(results: dict) -> str:
+    """The target rows of a ``perf.json`` (hidden 64; fit at batch >= 32) as Markdown."""
+    predict = [r for r in results["predict"] if r["hidden"] == 64]
+    fit = [r for r in results["fit"] if r["hidden"] == 64 and r["batch"] >= 32]
+    lines = [
+        "| cell | T | bare forward ms | `predict` torch ms | torch/bare | `predict` onnx ms "
+        "| onnx vs bare | `nn.GRU`/`nn.LSTM` forward ms | onnx vs `nn.*` |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['cell']} | {r['T']} | {r['bare_ms']:.3f} | {r['predict_torch_ms']:.3f} "
+        f"| {r['torch_ratio']:.2f} | {r['predict_onnx_ms']:.3f} | {r['onnx_speedup']:.1f}x "
+        f"| {r['torch_module_ms']:.3f} | {r['onnx_speedup_vs_torch_module']:.1f}x |"
+        for r in predict
+    ]
+    lines += [
+        "",
+        "| cell | T | hidden | batch | skrnn ms/epoch | raw ms/epoch | skrnn/raw | GRU/LSTM "
+        "| GFLOP/s (of peak) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['cell']} | {r['T']} | {r['hidden']} | {r['batch']} | {r['fit_epoch_ms']:.1f} "
+        f"| {r['raw_epoch_ms']:.1f} | {r['fit_ratio']:.3f} | {r['gru_lstm_fit_ratio']:.2f} "
+        f"| {r['fit_gflops']:.1f} ({r['fit_peak_fraction']:.0%}) |"
+        for r in fit
+    ]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small grid, fewer repeats")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "perf.json"))
+    parser.add_argument("--markdown", metavar="JSON",
+                        help="only print the target tables of a results file as Markdown")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown_tables(json.loads(Path(args.markdown).read_text())))
+        return 0
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
     grid = QUICK if args.quick else FULL
@@ -192,7 +250,9 @@ def main(argv=None) -> int:
                [("cell", "cell", ""), ("T", "T", ""), ("hidden", "hidden", ""),
                 ("bare ms", "bare_ms", ".3f"), ("torch ms", "predict_torch_ms", ".3f"),
                 ("onnx ms", "predict_onnx_ms", ".3f"), ("torch/bare", "torch_ratio", ".2f"),
-                ("onnx/bare", "onnx_ratio", ".2f"), ("onnx speedup", "onnx_speedup", ".1f")])
+                ("onnx/bare", "onnx_ratio", ".2f"), ("onnx speedup", "onnx_speedup", ".1f"),
+                ("nn.* ms", "torch_module_ms", ".3f"),
+                ("onnx vs nn.*", "onnx_speedup_vs_torch_module", ".1f")])
 
     big = [r for r in fit_rows if r["batch"] >= 32]
     at64 = [r for r in predict_rows if r["hidden"] == 64]
@@ -203,6 +263,8 @@ def main(argv=None) -> int:
         "predict_torch_ratio_max_hidden_64": max(r["torch_ratio"] for r in at64),
         "onnx_gru_speedup_min_hidden_64": min(
             r["onnx_speedup"] for r in at64 if r["cell"] == "gru"),
+        "onnx_gru_speedup_vs_nn_gru_min_hidden_64": min(
+            r["onnx_speedup_vs_torch_module"] for r in at64 if r["cell"] == "gru"),
         "seconds": time.perf_counter() - started,
     }
     print("\nsummary:", json.dumps(summary, indent=1))

@@ -54,6 +54,7 @@ CANDIDATES = {
     "epochs_200": {"max_epochs": 200},
     "weight_decay": {"optimizer": "adamw", "weight_decay": 1e-2},
     "last_pooling": {"pooling": "last"},
+    "scaling_sequence": {"scaling": "sequence"},
     "patch_50": {"patch_size": "target:50"},
     "patch_25": {"patch_size": "target:25"},
 }

@@ -108,6 +108,8 @@ def main():
             for name, task in jobs:
                 res = evaluate(name, task, cell, CANDIDATES[cand], args.seeds)
                 res.update(dataset=name, task=task, cell=cell, candidate=cand)
+                # re-read before writing: sweeps of other cells may run at the same time
+                log = json.loads(path.read_text()) if path.exists() else log
                 log["runs"].append(res)
                 path.write_text(json.dumps(log, indent=1))
                 print(f"{cell:5}{cand:16}{name:24}{res['score']:8.3f}  {res['fit_s']:7.1f}s  "

@@ -2,9 +2,14 @@
 
 import os
 
-import numpy as np
-import pytest
-import torch
+# scikit-learn's check_array_api_input skips itself unless SciPy's array API
+# mode is on; it must be set before SciPy is first imported. With it, the
+# estimator checks exercise NumPy input through the array API path too.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
 
 # Each pytest-xdist worker is its own process; several workers each spinning
 # up all cores' worth of torch threads oversubscribe the CPU badly (measured:

@@ -12,6 +12,7 @@ Run::
     .venv/bin/python benchmarks/accuracy.py                 # everything
     .venv/bin/python benchmarks/accuracy.py --only OSULeaf  # one data set
     .venv/bin/python benchmarks/accuracy.py --seeds 3       # median over seeds
+    .venv/bin/python benchmarks/accuracy.py --selector-only # only ArchitectureSelector rows
     .venv/bin/python benchmarks/accuracy.py --only OSULeaf --merge  # update one entry
 
 Timings are for one thread (``torch.set_num_threads(1)``); pin the process to
@@ -125,33 +126,53 @@ def _timed(fn):
     return out, time.perf_counter() - start
 
 
-def _skrnn_models(task):
+#: The selector "with a small budget": a handful of trials, bounded in time.
+SELECTOR = "ArchitectureSelector(n_trials=8)"
+
+
+def _selector(seed):
+    return skrnn.ArchitectureSelector(n_trials=8, timeout=120, random_state=seed)
+
+
+def _skrnn_models(task, selector_only=False):
+    """Row label -> ``make(seed)`` for the skrnn models of ``task``."""
     if task == "classification":
-        return {"GRUClassifier": skrnn.GRUClassifier, "LSTMClassifier": skrnn.LSTMClassifier}
-    return {"GRURegressor": skrnn.GRURegressor, "LSTMRegressor": skrnn.LSTMRegressor}
+        models = {"GRUClassifier": skrnn.GRUClassifier, "LSTMClassifier": skrnn.LSTMClassifier}
+    else:
+        models = {"GRURegressor": skrnn.GRURegressor, "LSTMRegressor": skrnn.LSTMRegressor}
+    models = {label: (lambda seed, M=M: M(random_state=seed)) for label, M in models.items()}
+    models[SELECTOR] = _selector
+    return {SELECTOR: _selector} if selector_only else models
 
 
 def _fit_seeds(label, make, X, y, Xt, score, seeds):
     """Fit ``make(seed)`` for each seed; the row holds the median score and fit time."""
-    scores, times, epochs = [], [], []
+    scores, times, epochs, chosen = [], [], [], []
     for seed in range(seeds):
         model, seconds = _timed(lambda: make(seed).fit(X, y))
         scores.append(score(model.predict(Xt)))
         times.append(seconds)
-        epochs.append(int(model.n_iter_))
-    return {
+        # a selector's fitted network is its refitted winner
+        network = getattr(model, "best_estimator_", model)
+        epochs.append(int(network.n_iter_))
+        if hasattr(model, "architecture_"):
+            chosen.append(model.architecture_)
+    row = {
         "model": label,
         "score": float(np.median(scores)),
         "scores": scores,
         "fit_s": float(np.median(times)),
         "baseline": False,
         "epochs": int(np.median(epochs)),
-        "patch_size": int(model.patch_size_),
-        "front_end": model.front_end,
+        "patch_size": int(network.patch_size_),
+        "front_end": network.front_end,
     }
+    if chosen:
+        row["architecture"] = chosen
+    return row
 
 
-def run_supervised(name, task, seeds):
+def run_supervised(name, task, seeds, selector_only=False):
     loader = load_classification if task == "classification" else load_regression
     X, y, Xt, yt = loader(name)
 
@@ -162,13 +183,13 @@ def run_supervised(name, task, seeds):
 
     rows = []
     baselines = classification_baselines if task == "classification" else regression_baselines
-    for label, fn in baselines(X, y, Xt):
+    for label, fn in [] if selector_only else baselines(X, y, Xt):
         pred, seconds = _timed(fn)
         rows.append({"model": label, "score": score(pred), "fit_s": seconds, "baseline": True})
     S, St = _to_sequences(X), _to_sequences(Xt)
-    for label, Model in _skrnn_models(task).items():
-        rows.append(_fit_seeds(label, lambda seed: Model(random_state=seed), S, y, St, score, seeds))
-    for label, value in PUBLISHED.get(name, {}).items():
+    for label, make in _skrnn_models(task, selector_only).items():
+        rows.append(_fit_seeds(label, make, S, y, St, score, seeds))
+    for label, value in {} if selector_only else PUBLISHED.get(name, {}).items():
         rows.append({"model": f"{label} (published)", "score": value, "fit_s": None, "baseline": True})
     return {
         "dataset": name,
@@ -221,7 +242,7 @@ def _sarima_one_step(series, n_test, order, seasonal):
     return np.exp(pred) if log else np.asarray(pred)
 
 
-def run_forecasting(name, seeds):
+def run_forecasting(name, seeds, selector_only=False):
     from skrnn.preprocessing import make_windows
 
     window, season, n_test, order, seasonal = _FORECAST[name]
@@ -240,21 +261,37 @@ def run_forecasting(name, seeds):
             series, n_test, order, seasonal
         ),
     }
-    for label, fn in baselines.items():
+    for label, fn in {} if selector_only else baselines.items():
         pred, seconds = _timed(fn)
         rows.append({"model": label, "score": score(pred), "fit_s": seconds, "baseline": True,
                      "naive": label != "SARIMA" and not label.startswith("AR(")})
     models = {
-        "GRURegressor": (skrnn.GRURegressor, {}),
-        "LSTMRegressor": (skrnn.LSTMRegressor, {}),
-        "GRURegressor(scaling='sequence')": (skrnn.GRURegressor, {"scaling": "sequence"}),
-        "LSTMRegressor(scaling='sequence')": (skrnn.LSTMRegressor, {"scaling": "sequence"}),
+        "GRURegressor": lambda seed: skrnn.GRURegressor(random_state=seed),
+        "LSTMRegressor": lambda seed: skrnn.LSTMRegressor(random_state=seed),
+        "GRURegressor(scaling='sequence')": lambda seed: skrnn.GRURegressor(
+            scaling="sequence", random_state=seed),
+        "LSTMRegressor(scaling='sequence')": lambda seed: skrnn.LSTMRegressor(
+            scaling="sequence", random_state=seed),
+        SELECTOR: _selector,
     }
-    for label, (Model, params) in models.items():
-        rows.append(_fit_seeds(label, lambda seed: Model(random_state=seed, **params),
-                               X, y, Xt, score, seeds))
+    if selector_only:
+        models = {SELECTOR: _selector}
+    for label, make in models.items():
+        rows.append(_fit_seeds(label, make, X, y, Xt, score, seeds))
     return {"dataset": name, "task": "forecasting", "metric": "RMSE", "n_train": len(X),
             "n_test": n_test, "rows": rows}
+
+
+def _with_rows_of(result, path):
+    """``result``'s rows merged into the stored entry of the same data set."""
+    stored = {r["dataset"]: r for r in json.loads(path.read_text())["results"]}
+    if result["dataset"] not in stored:
+        raise SystemExit(f"--selector-only: {result['dataset']} has no entry in {path}; "
+                         "run it without --selector-only first")
+    entry = stored[result["dataset"]]
+    new = {r["model"]: r for r in result["rows"]}
+    entry["rows"] = [r for r in entry["rows"] if r["model"] not in new] + list(new.values())
+    return entry
 
 
 def _verdict(result):
@@ -286,6 +323,8 @@ def print_table(results):
             note = ""
             if "patch_size" in r:
                 note = f"epochs {r['epochs']}, patch {r['patch_size']}"
+                if "architecture" in r:
+                    note += f", chose {'/'.join(r['architecture'])}"
                 if len(r.get("scores", [])) > 1:
                     note += f", seeds {np.round(r['scores'], 3).tolist()}"
             print(f"{res['dataset'] + ' (' + res['metric'] + ')':<34}{r['model']:<36}"
@@ -303,6 +342,8 @@ def rst_table(results):
             note = ""
             if "patch_size" in r:
                 note = f"epochs {r['epochs']}, patch {r['patch_size']}"
+                if "architecture" in r:
+                    note += f", chose {'/'.join(r['architecture'])}"
                 if len(r.get("scores", [])) > 1:
                     note += ", seeds " + " / ".join(f"{v:.3f}" for v in r["scores"])
             fit = f"{r['fit_s']:.1f}" if r["fit_s"] is not None else "--"
@@ -342,7 +383,11 @@ def main():
                         help="replace only these data sets' entries in accuracy.json")
     parser.add_argument("--rst", action="store_true",
                         help="only print accuracy.json as a reStructuredText table")
+    parser.add_argument("--selector-only", action="store_true",
+                        help="run only the ArchitectureSelector rows and put them into the "
+                             "existing entries of accuracy.json")
     args = parser.parse_args()
+    args.merge = args.merge or args.selector_only  # the other data sets' entries stay
     if args.rst:
         print(rst_table(json.loads((RESULTS / "accuracy.json").read_text())["results"]))
         return
@@ -359,10 +404,12 @@ def main():
     results = []
     for name, task in jobs:
         if task == "forecasting":
-            res = run_forecasting(name, args.seeds)
+            res = run_forecasting(name, args.seeds, args.selector_only)
         else:
-            res = run_supervised(name, task, args.seeds)
+            res = run_supervised(name, task, args.seeds, args.selector_only)
         res["seeds"] = args.seeds
+        if args.selector_only:
+            res = _with_rows_of(res, RESULTS / "accuracy.json")
         results.append(res)
         print_table([res])
     path = RESULTS / "accuracy.json"

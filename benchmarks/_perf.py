@@ -1,4 +1,4 @@
-"""Measurement helpers for ``benchmarks/run.py``: timers, the raw loop, FLOPs, machine.
+"""Measurement helpers shared by the benchmark scripts: timers, the raw loop, FLOPs, machine.
 
 Every comparison is made inside one process, with the candidates run in
 turn (interleaved) and the median taken, so that load from other processes
@@ -15,11 +15,13 @@ import time
 import numpy as np
 import torch
 
+import skrnn
+
 GATES = {"gru": 3, "lstm": 4}
 
 
 def machine() -> dict:
-    """CPU model, core count, torch version and threads, onnxruntime version."""
+    """CPU model, cores, torch version and threads, onnxruntime and skrnn versions."""
     model = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -43,21 +45,33 @@ def machine() -> dict:
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "onnxruntime": ort_version,
+        "skrnn": skrnn.__version__,
         "python": platform.python_version(),
     }
 
 
-def interleaved(candidates: dict, repeats: int, warmup: int = 1) -> dict:
-    """Median wall time (s) of each zero-argument callable, run round-robin."""
+def interleaved(candidates: dict, repeats: int, warmup: int = 1, min_time: float = 0.0) -> dict:
+    """Median wall time (s) of each zero-argument callable, run round-robin.
+
+    Each round runs every candidate once, the order rotating from round to
+    round, so that load from other processes and cache effects hit all alike.
+    At least ``repeats`` rounds are run, and more until ``min_time`` seconds
+    have passed.
+    """
     for _ in range(warmup):
         for fn in candidates.values():
             fn()
-    times = {name: [] for name in candidates}
-    for _ in range(repeats):
-        for name, fn in candidates.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+    names = list(candidates)
+    times = {name: [] for name in names}
+    start = time.perf_counter()
+    rounds = 0
+    while rounds < repeats or time.perf_counter() - start < min_time:
+        shift = rounds % len(names)
+        for name in names[shift:] + names[:shift]:
+            t0 = time.perf_counter()
+            candidates[name]()
+            times[name].append(time.perf_counter() - t0)
+        rounds += 1
     return {name: float(np.median(t)) for name, t in times.items()}
 
 

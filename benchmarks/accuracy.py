@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _perf import machine  # benchmarks/ is on sys.path when a script here runs
 
 import skrnn
 
@@ -315,18 +314,24 @@ def _verdict(result):
     return "; ".join(lines)
 
 
+def _note(row):
+    """What a skrnn row adds to its score: epochs, patch size, choice, seeds."""
+    if "patch_size" not in row:
+        return ""
+    note = f"epochs {row['epochs']}, patch {row['patch_size']}"
+    if "architecture" in row:
+        note += f", chose {'/'.join(row['architecture'])}"
+    if len(row.get("scores", [])) > 1:
+        note += ", seeds " + " / ".join(f"{v:.3f}" for v in row["scores"])
+    return note
+
+
 def print_table(results):
     print(f"\n{'data set':<34}{'model':<36}{'score':>9}{'fit s':>9}  notes")
     for res in results:
         for r in res["rows"]:
             fit = f"{r['fit_s']:.1f}" if r["fit_s"] is not None else "-"
-            note = ""
-            if "patch_size" in r:
-                note = f"epochs {r['epochs']}, patch {r['patch_size']}"
-                if "architecture" in r:
-                    note += f", chose {'/'.join(r['architecture'])}"
-                if len(r.get("scores", [])) > 1:
-                    note += f", seeds {np.round(r['scores'], 3).tolist()}"
+            note = _note(r)
             print(f"{res['dataset'] + ' (' + res['metric'] + ')':<34}{r['model']:<36}"
                   f"{r['score']:>9.3f}{fit:>9}  {note}")
         print(f"{'':<34}-> {_verdict(res)}")
@@ -339,40 +344,13 @@ def rst_table(results):
     for res in results:
         first = True
         for r in res["rows"]:
-            note = ""
-            if "patch_size" in r:
-                note = f"epochs {r['epochs']}, patch {r['patch_size']}"
-                if "architecture" in r:
-                    note += f", chose {'/'.join(r['architecture'])}"
-                if len(r.get("scores", [])) > 1:
-                    note += ", seeds " + " / ".join(f"{v:.3f}" for v in r["scores"])
+            note = _note(r)
             fit = f"{r['fit_s']:.1f}" if r["fit_s"] is not None else "--"
             name = f"{res['dataset']} ({res['metric']})" if first else ""
             lines += [f"   * - {name}", f"     - {r['model']}", f"     - {r['score']:.3f}",
                       f"     - {fit}", f"     - {note}"]
             first = False
     return "\n".join(line.rstrip() for line in lines)
-
-
-def machine():
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "skrnn": skrnn.__version__,
-        "python": platform.python_version(),
-    }
 
 
 def main():

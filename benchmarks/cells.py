@@ -24,23 +24,10 @@ import argparse
 import itertools
 import json
 import os
-import platform
-import statistics
-import time
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results"
 N_FEATURES = 8
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _cells():
@@ -49,24 +36,6 @@ def _cells():
     from skrnn._gru import FastGRU
 
     return {"FastGRU": FastGRU, "nn.GRU": nn.GRU, "nn.LSTM": nn.LSTM}
-
-
-def _interleaved(fns: dict, rounds: int, min_time: float) -> dict:
-    """Median seconds per call of each function, timed round-robin."""
-    for fn in fns.values():  # warm up (allocator, BLAS buffers, oneDNN primitives)
-        fn()
-    names = list(fns)
-    samples = {name: [] for name in names}
-    start = time.perf_counter()
-    for r in itertools.count():
-        if r >= rounds and (r >= 3 and time.perf_counter() - start > min_time):
-            break
-        order = names[r % len(names):] + names[: r % len(names)]
-        for name in order:
-            t0 = time.perf_counter()
-            fns[name]()
-            samples[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(s) for name, s in samples.items()}
 
 
 def _train_step_fns(steps: int, hidden: int, batch: int) -> dict:
@@ -116,6 +85,7 @@ def main(argv=None) -> dict:
         os.environ.setdefault(var, str(args.threads))
 
     import torch
+    from _perf import interleaved, machine
 
     from skrnn._gru import KERNEL_AVAILABLE
 
@@ -127,17 +97,10 @@ def main(argv=None) -> dict:
     batch_grid = (1, 32, 128)
     rounds, min_time = (3, 0.0) if args.quick else (9, 1.5)
 
-    machine = {
-        "cpu": _cpu_model(),
-        "cores": os.cpu_count(),
-        "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "python": platform.python_version(),
-    }
-    print(f"machine: {machine['cpu']}, {machine['cores']} cores "
-          f"({machine['affinity']} usable), torch {machine['torch']}, "
-          f"{machine['torch_threads']} thread(s), python {machine['python']}")
+    info = machine()
+    usable = len(info["affinity"]) if info["affinity"] else info["cores"]
+    print(f"machine: {info['cpu']}, {info['cores']} cores ({usable} usable), "
+          f"torch {info['torch']}, {info['torch_threads']} thread(s), python {info['python']}")
     print("train step = forward + backward + Adam step, 8 features, 1 layer; "
           "median ms over interleaved rounds")
     header = (f"{'T':>4}{'hidden':>7}{'batch':>6}{'FastGRU':>10}{'nn.GRU':>10}{'nn.LSTM':>10}"
@@ -145,7 +108,7 @@ def main(argv=None) -> dict:
     print(header)
     train = []
     for steps, hidden, batch in itertools.product(steps_grid, hidden_grid, batch_grid):
-        med = _interleaved(_train_step_fns(steps, hidden, batch), rounds, min_time)
+        med = interleaved(_train_step_fns(steps, hidden, batch), rounds, min_time=min_time)
         row = {"T": steps, "hidden": hidden, "batch": batch,
                **{f"{k}_ms": v * 1e3 for k, v in med.items()},
                "fast_over_lstm": med["FastGRU"] / med["nn.LSTM"],
@@ -159,7 +122,7 @@ def main(argv=None) -> dict:
     print(f"{'T':>4}{'hidden':>7}{'FastGRU':>10}{'nn.GRU':>10}{'nn.LSTM':>10}{'Fast/GRU':>10}")
     latency = []
     for steps, hidden in itertools.product(steps_grid, hidden_grid):
-        med = _interleaved(_latency_fns(steps, hidden), 3 * rounds, min_time / 2)
+        med = interleaved(_latency_fns(steps, hidden), 3 * rounds, min_time=min_time / 2)
         row = {"T": steps, "hidden": hidden, **{f"{k}_us": v * 1e6 for k, v in med.items()},
                "fast_over_gru": med["FastGRU"] / med["nn.GRU"]}
         latency.append(row)
@@ -169,7 +132,7 @@ def main(argv=None) -> dict:
     worst = max(train, key=lambda r: r["fast_over_gru"])
     print(f"\nslowest point relative to nn.GRU: T={worst['T']} hidden={worst['hidden']} "
           f"batch={worst['batch']}: {worst['fast_over_gru']:.2f}x")
-    result = {"machine": machine, "quick": args.quick, "train_step": train,
+    result = {"machine": info, "quick": args.quick, "train_step": train,
               "latency": latency}
     RESULTS.mkdir(exist_ok=True)
     name = "cells_quick.json" if args.quick else "cells.json"

@@ -245,7 +245,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         cached = getattr(self, "_onnx", None)
         if cached is not None:
             owner, tensors, versions, session = cached
-            if owner is module and all(t._version == v for t, v in zip(tensors, versions)):
+            if owner is module and all(t._version == v for t, v in zip(tensors, versions, strict=True)):
                 return session
         tensors = list(module.state_dict(keep_vars=True).values())
         session = create_session(

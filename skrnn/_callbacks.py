@@ -19,14 +19,17 @@ class FiniteLossGuard(Callback):
     def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
         # ``loss.item()`` (the net has just called it too) and a float check
         # cost a fraction of ``torch.isfinite(loss).all()`` on every batch.
-        if loss is None or math.isfinite(loss.item()):
+        if loss is None:
+            return
+        value = loss.item()
+        if math.isfinite(value):
             return
         epoch = len(net.history)
         n_batch = len(net.history[-1]["batches"])
         phase = "training" if training else "validation"
-        value = "NaN" if math.isnan(loss.item()) else "infinite"
+        kind = "NaN" if math.isnan(value) else "infinite"
         raise TrainingDivergedError(
-            f"Training diverged: the {phase} loss became {value} at epoch {epoch}, "
+            f"Training diverged: the {phase} loss became {kind} at epoch {epoch}, "
             f"batch {n_batch}; the model was not fitted. Lower the learning rate "
             f"(lr={net.lr:g}), keep gradient clipping on (gradient_clip), or check "
             "the scale of X and y (scaling=None disables standardisation).",

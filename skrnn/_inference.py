@@ -74,6 +74,11 @@ def iter_batches(sequences: Sequences, batch_size: int):
     when every sequence in the batch has the batch's full length (the network
     then skips packing, as it would for equal lengths anyway), else an int64
     array of the true lengths, with ``X`` zero-padded to the longest one.
+
+    The same batches as training's ``SequenceBatches`` (unshuffled), cut from
+    NumPy directly: going through ``SequenceDataset`` measured +70 us per
+    one-sequence ``predict`` (tensor wrapping, index tensors), half the cost
+    of a small network's forward pass.
     """
     n = sequences.n_samples
     for start in range(0, n, batch_size):

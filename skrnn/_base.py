@@ -18,13 +18,24 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
-from skorch.callbacks import EarlyStopping, GradientNormClipping
+from sklearn.exceptions import ConvergenceWarning
+from skorch.callbacks import GradientNormClipping, LRScheduler
+from torch.optim.lr_scheduler import LambdaLR
 
 from ._callbacks import FiniteLossGuard
-from ._dataset import SequenceBatches, SequenceDataset, TailSplit
+from ._dataset import SequenceBatches, SequenceDataset, TailSplit, n_held_out
 from ._inference import check_fitted, check_predict_input, torch_output
 from ._module import CELLS, FRONT_ENDS, POOLINGS, SCALINGS, RecurrentNetwork
 from ._onnx import create_session, export_network, onnx_output
+from ._schedule import (
+    EPOCH_END_LOSS,
+    EpochEndLoss,
+    PlateauStopping,
+    RestoreBestWeights,
+    TrainingPlan,
+    WarmupCosine,
+    plan_training,
+)
 from ._validation import Sequences, check_consistent_length, check_sequences
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
@@ -45,6 +56,12 @@ INFERENCE_BACKENDS = ("torch", "onnx")
 # run about this many steps on a typical (median-length) training sequence.
 AUTO_PATCH_STEPS = 100
 
+LR_SCHEDULES = ("cosine", "constant")
+
+# A fit whose best training loss is above this share of a constant
+# prediction's loss has learnt (almost) nothing: said out loud.
+CONSTANT_LOSS_SHARE = 0.95
+
 
 class RecurrentEstimatorBase(BaseEstimator):
     """Base class of the recurrent estimators; not meant to be used directly.
@@ -63,9 +80,12 @@ class RecurrentEstimatorBase(BaseEstimator):
         "pooling": [StrOptions(set(POOLINGS))],
         "patch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "front_end": [StrOptions(set(FRONT_ENDS)), None],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "min_steps": [Interval(Integral, 0, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
+        "warmup_steps": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
@@ -74,7 +94,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), callable],
         "shuffle": ["boolean"],
-        "scaling": [StrOptions(set(SCALINGS)), None],
+        "scaling": [StrOptions({*SCALINGS, "auto"}), None],
         "random_state": ["random_state"],
         "device": [str, torch.device],
         "verbose": ["verbose"],
@@ -110,6 +130,14 @@ class RecurrentEstimatorBase(BaseEstimator):
         """``(shift, scale)`` mapping network outputs to target units, or None."""
         return None
 
+    def _auto_scaling(self, sequences: Sequences, y) -> str:
+        """What ``scaling="auto"`` means for this task and data."""
+        return "global"
+
+    def _constant_loss(self, y_encoded: np.ndarray) -> float:
+        """Training loss of the best constant prediction (the initial plateau)."""
+        raise NotImplementedError
+
     # -------------------------------------------------------------- fitting
     def fit(self, X, y):
         """Fit the recurrent network to sequences ``X`` and targets ``y``.
@@ -132,17 +160,20 @@ class RecurrentEstimatorBase(BaseEstimator):
         self._validate_params()
         validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=True)
         sequences = check_sequences(X)
+        self.scaling_ = self._auto_scaling(sequences, y) if self.scaling == "auto" else self.scaling
         y_encoded, n_outputs = self._encode_target(y)
         check_consistent_length(sequences, y_encoded)
         self.n_features_in_ = sequences.n_features
         self.patch_size_ = self._resolve_patch_size(sequences)
+        self.training_plan_ = self._plan(sequences.n_samples)
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        net = self._build_net(sequences.n_features, n_outputs, seed)
+        constant_loss = self._constant_loss(y_encoded)
+        net = self._build_net(sequences.n_features, n_outputs, seed, constant_loss)
         dataset = SequenceDataset(sequences, y_encoded)
         with _seeded_torch(seed, self.device):
             net.initialize()
-            if self.scaling == "global":
+            if self.scaling_ == "global":
                 net.module_.set_scaling(
                     *feature_statistics(sequences), *(self._output_scaling() or (None, None))
                 )
@@ -150,10 +181,42 @@ class RecurrentEstimatorBase(BaseEstimator):
         net.module_.eval()  # ready for inference; skorch switches back to train mode itself
         self.net_ = net
         self.n_iter_ = len(net.history)
+        self.n_steps_ = int(sum(net.history[:, "train_batch_count"]))
+        self.best_epoch_ = int(dict(net.callbacks_)["best_weights"].best_epoch_)
         self._onnx = None  # a session exported from a previous fit is stale
+        self._warn_if_constant(constant_loss)
         return self
 
-    def _build_net(self, n_features: int, n_outputs: int, seed: int):
+    def _plan(self, n_samples: int) -> TrainingPlan:
+        """The training schedule for ``n_samples`` sequences (``"auto"`` resolved)."""
+        n_train = n_samples
+        if self.early_stopping and not callable(self.validation_fraction):
+            n_train -= n_held_out(n_samples, self.validation_fraction)
+        return plan_training(
+            n_train,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            min_steps=self.min_steps,
+            warmup_steps=self.warmup_steps,
+        )
+
+    def _warn_if_constant(self, constant_loss: float):
+        """Say out loud when training never got clearly below a constant prediction."""
+        best = float(np.min(self.net_.history[:, EPOCH_END_LOSS]))
+        if constant_loss <= 0 or best <= CONSTANT_LOSS_SHARE * constant_loss:
+            return  # (constant targets: a constant prediction is perfect)
+        warnings.warn(
+            f"{type(self).__name__} did not learn: its best training loss {best:.4g} is "
+            f"{best / constant_loss:.0%} of a constant prediction's ({constant_loss:.4g}) "
+            f"after {self.n_steps_} optimizer steps ({self.n_iter_} epochs), so it predicts "
+            "about the same for every sequence. Try more steps (min_steps, max_epochs), "
+            "another lr, or another scaling; if the targets are unpredictable from X, "
+            "no model will do better.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+    def _build_net(self, n_features: int, n_outputs: int, seed: int, constant_loss: float):
         train_split = None
         if self.early_stopping:
             train_split = (
@@ -161,22 +224,29 @@ class RecurrentEstimatorBase(BaseEstimator):
                 if callable(self.validation_fraction)
                 else self._validation_split(self.validation_fraction, seed)
             )
-        # Like scikit-learn's MLP: stop when the monitored loss has not improved
-        # by ``tol`` (relative) for ``patience`` epochs; with a validation split
-        # monitor the validation loss and restore the best weights.
-        stopper = EarlyStopping(
-            monitor="valid_loss" if self.early_stopping else "train_loss",
-            patience=self.patience,
-            threshold=self.tol,
-            threshold_mode="rel",
-            load_best=self.early_stopping,
+        plan = self.training_plan_
+        # Judge "best" and "plateau" on the end-of-epoch weights: the validation
+        # loss with early stopping, else the training loss after the epoch.
+        monitor = "valid_loss" if self.early_stopping else EPOCH_END_LOSS
+        schedule = WarmupCosine(
+            plan.warmup_steps, plan.total_steps, constant=self.lr_schedule == "constant"
         )
-        callbacks = [("finite_loss", FiniteLossGuard()), ("early_stopping", stopper)]
+        callbacks = [("finite_loss", FiniteLossGuard())]
         if self.gradient_clip is not None:
             callbacks.append(
                 ("gradient_clip", GradientNormClipping(gradient_clip_value=self.gradient_clip))
             )
-        callbacks.extend(self.callbacks or [])
+        callbacks += [
+            ("lr_scheduler", LRScheduler(
+                LambdaLR, lr_lambda=schedule, step_every="batch", event_name=None)),
+            ("epoch_end_loss", EpochEndLoss(seed=seed)),
+            # before the stopping rule: the epoch that triggers the stop is still scored
+            ("best_weights", RestoreBestWeights(monitor)),
+            # the user's callbacks also see the epoch on which the rule stops
+            *(self.callbacks or []),
+            ("plateau_stopping", PlateauStopping(
+                monitor, self.patience, self.tol * constant_loss, plan.min_steps)),
+        ]
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         return self._net_class(
             module=RecurrentNetwork,
@@ -190,18 +260,18 @@ class RecurrentEstimatorBase(BaseEstimator):
             module__pooling=self.pooling,
             module__patch_size=self.patch_size_,
             module__front_end=self.front_end,
-            module__scaling=self.scaling,
+            module__scaling=self.scaling_,
             criterion=self._criterion,
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
+            max_epochs=plan.max_epochs,
+            batch_size=plan.batch_size,
             iterator_train=SequenceBatches,
             iterator_train__shuffle=self.shuffle,
             iterator_train__seed=seed,
             iterator_valid=SequenceBatches,
-            iterator_valid__batch_size=max(self.batch_size, _MIN_PREDICT_BATCH),
+            iterator_valid__batch_size=max(plan.batch_size, _MIN_PREDICT_BATCH),
             train_split=train_split,
             callbacks=callbacks,
             device=self.device,
@@ -331,9 +401,12 @@ def init_with_cell(
     pooling="mean",
     patch_size="auto",
     front_end="conv",
-    max_epochs=100,
-    batch_size=32,
+    max_epochs="auto",
+    batch_size="auto",
+    min_steps=1000,
     lr=3e-3,
+    lr_schedule="cosine",
+    warmup_steps="auto",
     optimizer="adam",
     weight_decay=0.0,
     gradient_clip=1.0,
@@ -342,7 +415,7 @@ def init_with_cell(
     tol=1e-4,
     validation_fraction=0.1,
     shuffle=True,
-    scaling="global",
+    scaling="auto",
     random_state=None,
     device="cpu",
     verbose=0,
@@ -362,9 +435,12 @@ def init_fixed_cell(
     pooling="mean",
     patch_size="auto",
     front_end="conv",
-    max_epochs=100,
-    batch_size=32,
+    max_epochs="auto",
+    batch_size="auto",
+    min_steps=1000,
     lr=3e-3,
+    lr_schedule="cosine",
+    warmup_steps="auto",
     optimizer="adam",
     weight_decay=0.0,
     gradient_clip=1.0,
@@ -373,7 +449,7 @@ def init_fixed_cell(
     tol=1e-4,
     validation_fraction=0.1,
     shuffle=True,
-    scaling="global",
+    scaling="auto",
     random_state=None,
     device="cpu",
     verbose=0,

@@ -101,7 +101,8 @@ class SequenceBatches:
             yield self.dataset.batch(order[start : start + self.batch_size])
 
 
-def _n_valid(n: int, fraction: float) -> int:
+def n_held_out(n: int, fraction: float) -> int:
+    """How many of `n` samples a split of `fraction` holds out (at least 1, at most n - 1)."""
     if n < 2:
         raise ValueError(
             f"Cannot hold out a validation set from {n} sample(s); "
@@ -129,7 +130,7 @@ class TailSplit:
 
     def __call__(self, dataset, y=None, **fit_params):
         n = len(dataset)
-        cut = n - _n_valid(n, self.fraction)
+        cut = n - n_held_out(n, self.fraction)
         return dataset.subset(np.arange(cut)), dataset.subset(np.arange(cut, n))
 
     def __repr__(self) -> str:
@@ -161,7 +162,7 @@ class StratifiedSplit:
         """Sorted train and validation indices for ``n`` samples labelled ``y``."""
         from sklearn.model_selection import train_test_split
 
-        n_valid = _n_valid(n, self.fraction)
+        n_valid = n_held_out(n, self.fraction)
         labels = None if y is None else np.asarray(y)
         if labels is not None:
             counts = np.unique(labels, return_counts=True)[1]

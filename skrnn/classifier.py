@@ -37,6 +37,12 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
         # accuracy scoring work on a dataset without a y attribute.
         return {"classes": list(range(n_outputs)), "module__regression": False}
 
+    def _constant_loss(self, y_encoded):
+        # cross-entropy of predicting the class frequencies: their entropy
+        share = np.bincount(y_encoded) / len(y_encoded)
+        share = share[share > 0]
+        return float(-(share * np.log(share)).sum())
+
     def _validation_split(self, fraction, seed):
         return StratifiedSplit(fraction, seed)
 

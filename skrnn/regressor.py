@@ -9,7 +9,27 @@ from ._base import RecurrentEstimatorBase, init_fixed_cell, init_with_cell
 from ._docstrings import fill_doc
 from ._module import StandardizedMSELoss
 from ._net import SequenceNetRegressor
-from ._validation import check_regression_target
+from ._validation import Sequences, check_regression_target
+
+
+def continues_first_feature(sequences: Sequences, y) -> bool:
+    """Whether ``y`` looks like the continuation of input feature 0 (a forecast).
+
+    True when predicting every (first) target by the last value of feature 0
+    explains at least half of its variance (an R² of the naive forecast of
+    0.5 or more): then the targets are in the units of that feature and
+    follow on from it, as with
+    windows of one series, and ``scaling="auto"`` standardises each window by
+    its own statistics (``"sequence"``), which extrapolates a trend that
+    global standardisation cannot (airline passengers: RMSE 55-95 with global
+    scaling against 16-27 with per-window scaling, seasonal naive 50).
+    """
+    if len(y) != sequences.n_samples:
+        return False  # the length check of fit names the problem
+    target = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[:, 0]
+    last = np.array([s[length - 1, 0] for s, length in zip(
+        sequences.data, sequences.lengths, strict=True)], dtype=np.float64)
+    return float(np.mean((target - last) ** 2)) <= 0.5 * float(np.var(target))
 
 
 class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
@@ -23,7 +43,7 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
         self._y_ndim = y.ndim
         y2d = y.reshape(len(y), -1)
         self.n_outputs_ = y2d.shape[1]
-        if self.scaling is None:
+        if self.scaling_ is None:
             self.target_mean_ = np.zeros(self.n_outputs_)
             self.target_scale_ = np.ones(self.n_outputs_)
         else:
@@ -37,6 +57,14 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
 
     def _output_scaling(self):
         return self.target_mean_, self.target_scale_
+
+    def _auto_scaling(self, sequences, y):
+        y = check_regression_target(y)  # named errors before the rule reads y
+        return "sequence" if continues_first_feature(sequences, y) else "global"
+
+    def _constant_loss(self, y_encoded):
+        # the standardised MSE of predicting the training mean of every output
+        return float(np.mean(y_encoded.var(axis=0) / self.target_scale_**2))
 
     def predict(self, X):
         """Predict the target of each sequence.

@@ -18,6 +18,7 @@ from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 from skorch.callbacks import Callback
 
+from .._schedule import resolve_batch_size
 from ._criteria import CellCost
 
 #: Training batches a probe times. The first one pays for warm-up (memory
@@ -123,11 +124,12 @@ def probe_cost(estimator, X, y, X_one, *, classification: bool, random_state=Non
     """
     rng = np.random.default_rng(random_state)
     n = len(y)
-    batch_size = estimator.get_params()["batch_size"]
+    batch_size = resolve_batch_size(n, estimator.get_params()["batch_size"])
     indices = _probe_indices(n, PROBE_BATCHES * batch_size, y, classification, rng)
     batches_per_epoch = math.ceil(len(indices) / batch_size)
     timer = BatchTimer()
     probe = clone(estimator).set_params(
+        batch_size=batch_size,  # as for all of X, not "auto" on the probe's few sequences
         max_epochs=math.ceil(PROBE_BATCHES / batches_per_epoch),
         early_stopping=False,
         verbose=0,

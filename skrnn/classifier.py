@@ -8,7 +8,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._base import RecurrentEstimatorBase, init_fixed_cell, init_with_cell
+from ._base import RecurrentEstimatorBase
 from ._dataset import StratifiedSplit
 from ._docstrings import fill_doc
 from ._net import SequenceNetClassifier
@@ -169,14 +169,11 @@ class RecurrentClassifier(_ClassifierCore):
     (2, 2)
     """
 
-    __init__ = init_with_cell
-
 
 class _FixedCellClassifier(_ClassifierCore):
     """A recurrent classifier whose cell is a class attribute, not a parameter."""
 
-    cell = None
-    __init__ = init_fixed_cell
+    cell = None  # set by each subclass; a class attribute, so not a parameter
 
 
 _FIXED_DOC = """{title} classifier on sequences.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from ._base import RecurrentEstimatorBase, init_fixed_cell, init_with_cell
+from ._base import RecurrentEstimatorBase
 from ._docstrings import fill_doc
 from ._module import StandardizedMSELoss
 from ._net import SequenceNetRegressor
@@ -110,14 +110,11 @@ class RecurrentRegressor(_RegressorCore):
     (3,)
     """
 
-    __init__ = init_with_cell
-
 
 class _FixedCellRegressor(_RegressorCore):
     """A recurrent regressor whose cell is a class attribute, not a parameter."""
 
-    cell = None
-    __init__ = init_fixed_cell
+    cell = None  # set by each subclass; a class attribute, so not a parameter
 
 
 _FIXED_DOC = """{title} regressor on sequences.

@@ -22,6 +22,29 @@ net_ : skorch.NeuralNet
         stopping)."""
 
 
+# What the docstrings of the GRU* and LSTM* classes say about their cell.
+_CELL_PITCH = {
+    "gru": dict(
+        title="Gated recurrent unit (GRU)",
+        blurb="Two gates instead of the LSTM's three: about 25 % fewer "
+        "parameters at the same hidden size.",
+    ),
+    "lstm": dict(
+        title="Long short-term memory (LSTM)",
+        blurb="A separate cell state can carry information over long sequences.",
+    ),
+}
+
+
+def fixed_cell_doc(template: str, name: str, cell: str) -> str:
+    """Fill ``template``'s ``{title}``, ``{blurb}``, ``{name}`` and ``{cell_name}``.
+
+    For the class ``name`` whose cell is fixed to ``cell``; the result still
+    goes through :func:`fill_doc`.
+    """
+    return template.format(name=name, cell_name=cell, **_CELL_PITCH[cell])
+
+
 def fill_doc(obj):
     """Substitute the shared fragments into ``obj.__doc__``.
 

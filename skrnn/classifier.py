@@ -10,7 +10,7 @@ from torch import nn
 
 from ._base import RecurrentEstimatorBase
 from ._dataset import StratifiedSplit
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc, fixed_cell_doc
 from ._net import SequenceNetClassifier
 from ._validation import check_classification_labels
 
@@ -211,23 +211,11 @@ _FIXED_DOC = """{title} classifier on sequences.
 
 @fill_doc
 class GRUClassifier(_FixedCellClassifier):
-    __doc__ = _FIXED_DOC.format(
-        title="Gated recurrent unit (GRU)",
-        cell_name="gru",
-        name="GRUClassifier",
-        blurb="Two gates instead of the LSTM's three: about 25 % fewer "
-        "parameters at the same hidden size.",
-    )
+    __doc__ = fixed_cell_doc(_FIXED_DOC, "GRUClassifier", "gru")
     cell = "gru"
 
 
 @fill_doc
 class LSTMClassifier(_FixedCellClassifier):
-    __doc__ = _FIXED_DOC.format(
-        title="Long short-term memory (LSTM)",
-        cell_name="lstm",
-        name="LSTMClassifier",
-        blurb="A separate cell state can carry information over long "
-        "sequences.",
-    )
+    __doc__ = fixed_cell_doc(_FIXED_DOC, "LSTMClassifier", "lstm")
     cell = "lstm"

@@ -298,7 +298,7 @@ def make_init(cls: type, with_cell: bool):
     )
     body = "".join(f"\n    self.{p.name} = {p.name}" for p in params)
     namespace = {}
-    exec(  # noqa: S102 -- source built above from the table, not from input
+    exec(  # the source is built above from the table, never from user input
         f"def __init__({signature}):{body}",
         {"__name__": cls.__module__, "_defaults": DEFAULTS},
         namespace,

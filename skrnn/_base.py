@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import GradientNormClipping, LRScheduler
@@ -25,8 +23,9 @@ from torch.optim.lr_scheduler import LambdaLR
 from ._callbacks import FiniteLossGuard
 from ._dataset import SequenceBatches, SequenceDataset, TailSplit, n_held_out
 from ._inference import check_fitted, check_predict_input, torch_output
-from ._module import CELLS, FRONT_ENDS, POOLINGS, SCALINGS, RecurrentNetwork
+from ._module import RecurrentNetwork
 from ._onnx import create_session, export_network, onnx_output
+from ._params import CONSTRAINTS, OPTIMIZERS, make_init
 from ._schedule import (
     EPOCH_END_LOSS,
     EpochEndLoss,
@@ -40,23 +39,12 @@ from ._validation import Sequences, check_consistent_length, check_sequences
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 
-OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "sgd": torch.optim.SGD,
-    "rmsprop": torch.optim.RMSprop,
-}
-
 # Inference needs no gradients, so it can afford larger batches than training.
 _MIN_PREDICT_BATCH = 256
-
-INFERENCE_BACKENDS = ("torch", "onnx")
 
 # patch_size="auto" folds time steps into patches so that the recurrent layers
 # run about this many steps on a typical (median-length) training sequence.
 AUTO_PATCH_STEPS = 100
-
-LR_SCHEDULES = ("cosine", "constant")
 
 # A fit whose best training loss is above this share of a constant
 # prediction's loss has learnt (almost) nothing: said out loud.
@@ -71,36 +59,7 @@ class RecurrentEstimatorBase(BaseEstimator):
     documentation of the parameters.
     """
 
-    _parameter_constraints: dict = {
-        "cell": [StrOptions(set(CELLS))],
-        "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "bidirectional": ["boolean"],
-        "pooling": [StrOptions(set(POOLINGS))],
-        "patch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "front_end": [StrOptions(set(FRONT_ENDS)), None],
-        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "min_steps": [Interval(Integral, 0, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
-        "warmup_steps": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
-        "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
-        "early_stopping": ["boolean"],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), callable],
-        "shuffle": ["boolean"],
-        "scaling": [StrOptions({*SCALINGS, "auto"}), None],
-        "random_state": ["random_state"],
-        "device": [str, torch.device],
-        "verbose": ["verbose"],
-        "callbacks": [list, None],
-        "inference": [StrOptions(set(INFERENCE_BACKENDS))],
-    }
+    _parameter_constraints: dict = CONSTRAINTS
 
     # set by subclasses
     _net_class = None
@@ -108,10 +67,13 @@ class RecurrentEstimatorBase(BaseEstimator):
     # whether the output is turned into probabilities (softmax) for predict_proba
     _probabilities = False
 
-    def _store_params(self, values: dict):
-        """Store constructor arguments as attributes, scikit-learn style."""
-        for name in self._get_param_names():
-            setattr(self, name, values[name])
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Each class gets its own __init__, generated from the parameter
+        # table and named after it in errors. A class attribute ``cell``
+        # (GRU*, LSTM*) fixes the cell and so removes that parameter.
+        if "__init__" not in vars(cls):
+            cls.__init__ = make_init(cls, with_cell=not hasattr(cls, "cell"))
 
     # ------------------------------------------------------------------ hooks
     def _encode_target(self, y) -> tuple[np.ndarray, int]:
@@ -384,79 +346,6 @@ class RecurrentEstimatorBase(BaseEstimator):
                 stacklevel=2,
             )
         super().__setstate__(state)
-
-
-# The constructors, written once. scikit-learn reads hyperparameters from
-# ``__init__``'s signature, so each estimator class binds one of these as its
-# ``__init__``: with ``cell`` as a parameter (Recurrent*), or without it for
-# the classes whose cell is fixed (GRU*, LSTM*).
-def init_with_cell(
-    self,
-    cell="gru",
-    *,
-    hidden_size=64,
-    num_layers=1,
-    dropout=0.0,
-    bidirectional=False,
-    pooling="mean",
-    patch_size="auto",
-    front_end="conv",
-    max_epochs="auto",
-    batch_size="auto",
-    min_steps=1000,
-    lr=3e-3,
-    lr_schedule="cosine",
-    warmup_steps="auto",
-    optimizer="adam",
-    weight_decay=0.0,
-    gradient_clip=1.0,
-    early_stopping=False,
-    patience=10,
-    tol=1e-4,
-    validation_fraction=0.1,
-    shuffle=True,
-    scaling="auto",
-    random_state=None,
-    device="cpu",
-    verbose=0,
-    callbacks=None,
-    inference="torch",
-):
-    self._store_params(locals())
-
-
-def init_fixed_cell(
-    self,
-    *,
-    hidden_size=64,
-    num_layers=1,
-    dropout=0.0,
-    bidirectional=False,
-    pooling="mean",
-    patch_size="auto",
-    front_end="conv",
-    max_epochs="auto",
-    batch_size="auto",
-    min_steps=1000,
-    lr=3e-3,
-    lr_schedule="cosine",
-    warmup_steps="auto",
-    optimizer="adam",
-    weight_decay=0.0,
-    gradient_clip=1.0,
-    early_stopping=False,
-    patience=10,
-    tol=1e-4,
-    validation_fraction=0.1,
-    shuffle=True,
-    scaling="auto",
-    random_state=None,
-    device="cpu",
-    verbose=0,
-    callbacks=None,
-    inference="torch",
-):
-    self._store_params(locals())
 
 
 def feature_statistics(sequences: Sequences) -> tuple[np.ndarray, np.ndarray]:

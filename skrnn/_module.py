@@ -6,13 +6,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ._gru import FastGRU
-
-# FastGRU is nn.GRU with a compiled CPU kernel (same parameters and results).
-CELLS = {"gru": FastGRU, "lstm": nn.LSTM}
-POOLINGS = ("last", "mean")
-SCALINGS = ("global", "sequence")
-FRONT_ENDS = ("conv", "fold")
+from ._params import CELLS, DEFAULTS
 
 # A feature whose spread is below this is treated as constant (scale 1).
 _MIN_SCALE = 1e-6
@@ -54,36 +48,43 @@ class RecurrentNetwork(nn.Module):
         Whether outputs are regression targets (rescaled) or logits (not).
     patch_size : int
         Stride of the front end: the recurrent layers run ``ceil(T /
-        patch_size)`` steps on a sequence of ``T`` steps.
-    front_end : {"conv", "fold"} or None
+        patch_size)`` steps on a sequence of ``T`` steps. The default is 1:
+        the estimators' ``"auto"`` depends on the training data, so they
+        resolve it (``patch_size_``) and pass the int.
+    front_end : {"conv", "fold"}
         How the (scaled) time steps become the recurrent layers' input.
         ``"conv"``: a learned :class:`ConvFrontEnd` (two convolutions with
         ``hidden_size`` channels, the first strided by ``patch_size``).
         ``"fold"``: every ``patch_size`` consecutive steps are concatenated
-        into one step with ``patch_size * input_size`` features. ``None`` is
-        ``"fold"`` (with ``patch_size=1``: the raw steps).
+        into one step with ``patch_size * input_size`` features (with
+        ``patch_size=1``: the raw steps).
 
     Notes
     -----
     ``forward`` takes a padded batch ``X`` of shape ``(batch, time, features)``
     and the true ``lengths``; when lengths differ the batch is packed, so a
     sequence's output never depends on the padding added for longer ones.
+
+    The parameters the estimators share default to the estimators' defaults
+    (:data:`skrnn._params.DEFAULTS`), except ``patch_size`` (1) and
+    ``scaling`` (``"global"``), whose ``"auto"`` the estimators resolve from
+    the training data.
     """
 
     def __init__(
         self,
-        cell: str = "gru",
+        cell: str = DEFAULTS["cell"],
         input_size: int = 1,
         output_size: int = 1,
-        hidden_size: int = 64,
-        num_layers: int = 1,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        pooling: str = "last",
+        hidden_size: int = DEFAULTS["hidden_size"],
+        num_layers: int = DEFAULTS["num_layers"],
+        dropout: float = DEFAULTS["dropout"],
+        bidirectional: bool = DEFAULTS["bidirectional"],
+        pooling: str = DEFAULTS["pooling"],
         scaling: str | None = "global",
         regression: bool = True,
         patch_size: int = 1,
-        front_end: str | None = None,
+        front_end: str = DEFAULTS["front_end"],
     ):
         super().__init__()
         self.cell = cell

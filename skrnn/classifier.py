@@ -8,9 +8,9 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._base import RecurrentEstimatorBase, init_fixed_cell, init_with_cell
+from ._base import RecurrentEstimatorBase
 from ._dataset import StratifiedSplit
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc, fixed_cell_doc
 from ._net import SequenceNetClassifier
 from ._validation import check_classification_labels
 
@@ -175,14 +175,11 @@ class RecurrentClassifier(_ClassifierCore):
     (2, 2)
     """
 
-    __init__ = init_with_cell
-
 
 class _FixedCellClassifier(_ClassifierCore):
     """A recurrent classifier whose cell is a class attribute, not a parameter."""
 
-    cell = None
-    __init__ = init_fixed_cell
+    cell = None  # set by each subclass; a class attribute, so not a parameter
 
 
 _FIXED_DOC = """{title} classifier on sequences.
@@ -220,23 +217,11 @@ _FIXED_DOC = """{title} classifier on sequences.
 
 @fill_doc
 class GRUClassifier(_FixedCellClassifier):
-    __doc__ = _FIXED_DOC.format(
-        title="Gated recurrent unit (GRU)",
-        cell_name="gru",
-        name="GRUClassifier",
-        blurb="Two gates instead of the LSTM's three: about 25 % fewer "
-        "parameters at the same hidden size.",
-    )
+    __doc__ = fixed_cell_doc(_FIXED_DOC, "GRUClassifier", "gru")
     cell = "gru"
 
 
 @fill_doc
 class LSTMClassifier(_FixedCellClassifier):
-    __doc__ = _FIXED_DOC.format(
-        title="Long short-term memory (LSTM)",
-        cell_name="lstm",
-        name="LSTMClassifier",
-        blurb="A separate cell state can carry information over long "
-        "sequences.",
-    )
+    __doc__ = fixed_cell_doc(_FIXED_DOC, "LSTMClassifier", "lstm")
     cell = "lstm"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from ._base import RecurrentEstimatorBase, init_fixed_cell, init_with_cell
-from ._docstrings import fill_doc
+from ._base import RecurrentEstimatorBase
+from ._docstrings import fill_doc, fixed_cell_doc
 from ._module import StandardizedMSELoss
 from ._net import SequenceNetRegressor
 from ._validation import Sequences, check_regression_target
@@ -138,14 +138,11 @@ class RecurrentRegressor(_RegressorCore):
     (3,)
     """
 
-    __init__ = init_with_cell
-
 
 class _FixedCellRegressor(_RegressorCore):
     """A recurrent regressor whose cell is a class attribute, not a parameter."""
 
-    cell = None
-    __init__ = init_fixed_cell
+    cell = None  # set by each subclass; a class attribute, so not a parameter
 
 
 _FIXED_DOC = """{title} regressor on sequences.
@@ -187,23 +184,11 @@ _FIXED_DOC = """{title} regressor on sequences.
 
 @fill_doc
 class GRURegressor(_FixedCellRegressor):
-    __doc__ = _FIXED_DOC.format(
-        title="Gated recurrent unit (GRU)",
-        cell_name="gru",
-        name="GRURegressor",
-        blurb="Two gates instead of the LSTM's three: about 25 % fewer "
-        "parameters at the same hidden size.",
-    )
+    __doc__ = fixed_cell_doc(_FIXED_DOC, "GRURegressor", "gru")
     cell = "gru"
 
 
 @fill_doc
 class LSTMRegressor(_FixedCellRegressor):
-    __doc__ = _FIXED_DOC.format(
-        title="Long short-term memory (LSTM)",
-        cell_name="lstm",
-        name="LSTMRegressor",
-        blurb="A separate cell state can carry information over long "
-        "sequences.",
-    )
+    __doc__ = fixed_cell_doc(_FIXED_DOC, "LSTMRegressor", "lstm")
     cell = "lstm"

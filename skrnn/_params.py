@@ -1,0 +1,359 @@
+"""The estimators' parameters, written once.
+
+:data:`PARAMS` is the single table of the hyperparameters every skrnn
+estimator takes. From it are generated the estimators' ``__init__``
+(:func:`make_init`), their ``_parameter_constraints`` (:data:`CONSTRAINTS`)
+and the "Parameters" sections of their docstrings (:func:`parameter_docs`);
+:class:`~skrnn._module.RecurrentNetwork` takes its defaults from
+:data:`DEFAULTS`.
+
+This module sits below :mod:`skrnn._module` and :mod:`skrnn._base`, so the
+option sets the parameters accept live here too.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._gru import FastGRU
+
+# What each string option selects. FastGRU is nn.GRU with a compiled CPU
+# kernel (same parameters and results).
+CELLS = {"gru": FastGRU, "lstm": torch.nn.LSTM}
+POOLINGS = ("last", "mean")
+SCALINGS = ("global", "sequence")
+FRONT_ENDS = ("conv", "fold")
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+INFERENCE_BACKENDS = ("torch", "onnx")
+
+# The docstring sections, in order: ``{cell}``, ``{network}``... in a class
+# docstring passed through ``skrnn._docstrings.fill_doc``.
+GROUPS = ("cell", "network", "training", "runtime")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One estimator hyperparameter.
+
+    Parameters
+    ----------
+    name : str
+        Parameter (and attribute) name.
+    default : object
+        Default value. It must be immutable: scikit-learn's ``clone`` checks
+        that ``__init__`` stores what it is given.
+    constraints : tuple
+        scikit-learn ``_param_validation`` constraints, checked in ``fit``.
+    group : {"cell", "network", "training", "runtime"}
+        Docstring section the parameter is documented in.
+    doc : str
+        numpydoc text: the type on the first line (without the default,
+        which is added from ``default``), then the description. Indentation
+        is removed, so it can be written indented in the table.
+    """
+
+    name: str
+    default: object
+    constraints: tuple
+    group: str
+    doc: str
+
+    def numpydoc(self) -> str:
+        """The numpydoc entry: ``name : type, default=...`` and the description."""
+        type_, _, description = textwrap.dedent(self.doc).strip().partition("\n")
+        header = f"{self.name} : {type_}, default={_literal(self.default)}"
+        return f"{header}\n{textwrap.indent(description, '    ')}"
+
+
+def _literal(value) -> str:
+    """``value`` as written in a docstring: ``"gru"``, ``3e-3``, ``None``."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    text = repr(value)
+    if isinstance(value, float):
+        # 3e-3 rather than 0.003, where exact and shorter
+        short = f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e+")
+        if float(short) == value and len(short) < len(text):
+            text = short
+    return text
+
+
+_POSITIVE_INT = (Interval(Integral, 1, None, closed="left"),)
+
+# THE TABLE. To add a parameter, add one Param here, in the position it
+# should take in the signature and the docstring; ``fit`` then reads it as
+# ``self.<name>``. Nothing else needs editing: __init__, validation and
+# documentation follow. Keep the default immutable.
+PARAMS = (
+    # -- cell: the only positional parameter, absent where a class fixes it
+    Param("cell", "gru", (StrOptions(set(CELLS)),), "cell", """
+        {"gru", "lstm"}
+        Recurrent cell. Exposed as a parameter so that a search can treat the
+        architecture like any other hyperparameter.
+        """),
+    # -- network
+    Param("hidden_size", 64, _POSITIVE_INT, "network", """
+        int
+        Hidden units per layer and direction.
+        """),
+    Param("num_layers", 1, _POSITIVE_INT, "network", """
+        int
+        Number of stacked recurrent layers.
+        """),
+    Param("dropout", 0.0, (Interval(Real, 0, 1, closed="left"),), "network", """
+        float
+        Dropout probability between recurrent layers and before the output
+        layer.
+        """),
+    Param("bidirectional", False, ("boolean",), "network", """
+        bool
+        Also read each sequence backwards and concatenate both directions.
+        """),
+    Param("pooling", "mean", (StrOptions(set(POOLINGS)),), "network", """
+        {"mean", "last"}
+        How the hidden states become one vector per sequence: the mean of the
+        top layer's outputs over the sequence's valid time steps (gradients
+        reach every step directly, which trains faster and more reliably), or
+        the final hidden state.
+        """),
+    Param("patch_size", "auto", _POSITIVE_INT + (StrOptions({"auto"}),), "network", """
+        int or "auto"
+        Stride of the front end (see ``front_end``): the recurrent layers run
+        ``ceil(n_timesteps / patch_size)`` steps, so long sequences train much
+        faster and gradients cross fewer steps. ``"auto"`` picks
+        ``round(median training length / 100)`` (at least 1), so sequences of
+        up to about 150 steps are read step by step. The fitted value is
+        ``patch_size_``.
+        """),
+    Param("front_end", "conv", (StrOptions(set(FRONT_ENDS)),), "network", """
+        {"conv", "fold"}
+        What turns the (scaled) time steps into the recurrent layers' input.
+
+        * ``"conv"``: two learned 1-d convolutions with ``hidden_size``
+          channels (kernel ``max(3, 2 * patch_size + 1)`` with stride
+          ``patch_size``, then kernel 3), each followed by a ReLU. They
+          extract local shape features, which the recurrent layers only have
+          to combine over time; on the classification benchmarks this is
+          much more accurate than feeding raw steps (see the Benchmarks page
+          of the user guide).
+        * ``"fold"``: concatenate every ``patch_size`` consecutive steps
+          into one step with ``patch_size`` times the features (no extra
+          weights); with ``patch_size=1`` the recurrent layers read the raw
+          time steps.
+
+        In a ragged batch, steps past a sequence's end are zeroed before
+        each convolution, so a prediction never depends on the other
+        sequences of the batch.
+        """),
+    # -- training
+    Param("max_epochs", "auto", _POSITIVE_INT + (StrOptions({"auto"}),), "training", """
+        int or "auto"
+        Maximum number of passes over the training data. ``"auto"`` plans
+        enough epochs for ``min_steps`` optimizer steps, and at least 100;
+        the resolved plan is ``training_plan_``.
+        """),
+    Param("batch_size", "auto", _POSITIVE_INT + (StrOptions({"auto"}),), "training", """
+        int or "auto"
+        Sequences per optimizer step. ``"auto"`` takes a sixteenth of the
+        training sequences, at least 8 and at most 32: a small data set gets
+        about 16 steps per epoch instead of one or two (batches of 32 gave a
+        36-sequence set 24-64 steps in all, and it stayed at chance level),
+        a large one keeps batches of 32.
+        """),
+    Param("min_steps", 1000, (Interval(Integral, 0, None, closed="left"),), "training", """
+        int
+        Optimizer steps before the plateau rule (see ``patience``) may end
+        the fit, at most as many as ``max_epochs`` allows. On small data the
+        loss sits on its initial plateau, a constant prediction, for hundreds
+        of steps before it drops; with ``max_epochs="auto"`` every fit gets
+        at least this many steps.
+        """),
+    Param("lr", 3e-3, (Interval(Real, 0, None, closed="neither"),), "training", """
+        float
+        Peak learning rate (see ``lr_schedule``).
+        """),
+    Param("lr_schedule", "cosine", (StrOptions({"cosine", "constant"}),), "training", """
+        {"cosine", "constant"}
+        Learning rate per optimizer step after the warm-up: ``"cosine"``
+        decays it from ``lr`` to ``lr / 100`` along half a cosine over the
+        planned steps (``training_plan_.total_steps``), so the last epochs
+        refine the weights instead of jumping around (late loss spikes were
+        seen at a constant rate); ``"constant"`` keeps ``lr``. The rate of
+        each epoch is in ``net_.history[:, "lr"]``.
+        """),
+    Param("warmup_steps", "auto", (Interval(Integral, 0, None, closed="left"),
+                                   StrOptions({"auto"})), "training", """
+        int or "auto"
+        Optimizer steps over which the learning rate rises linearly to
+        ``lr``: Adam's first steps, made with poor moment estimates, are the
+        least reliable. ``"auto"`` is 5 % of the planned steps, at most 100;
+        0 disables the warm-up.
+        """),
+    Param("optimizer", "adam", (StrOptions(set(OPTIMIZERS)), callable), "training", """
+        {"adam", "adamw", "sgd", "rmsprop"} or callable
+        Optimizer name, or a ``torch.optim.Optimizer`` class (or a
+        ``functools.partial`` of one, to set further options such as
+        ``momentum``).
+        """),
+    Param("weight_decay", 0.0, (Interval(Real, 0, None, closed="left"),), "training", """
+        float
+        L2 penalty passed to the optimizer.
+        """),
+    Param("gradient_clip", 1.0, (Interval(Real, 0, None, closed="neither"), None), "training", """
+        float or None
+        Clip the global gradient norm to this value at each step (``None``
+        disables clipping). Guards against exploding gradients through time.
+        """),
+    Param("early_stopping", False, ("boolean",), "training", """
+        bool
+        Hold out part of the training data (see ``validation_fraction``) and
+        monitor the validation loss. When False, the monitored loss is the
+        training loss of the weights at the end of each epoch (in eval mode,
+        on at most 512 training sequences; ``net_.history[:,
+        "train_end_loss"]``). Either way training stops on a plateau of the
+        monitored loss (see ``patience``), and the weights of the epoch with
+        the lowest monitored loss are restored (``best_epoch_``): a fit
+        never returns weights worse than the best it has seen, even when the
+        loss spikes in its last epochs.
+        """),
+    Param("patience", 10, _POSITIVE_INT, "training", """
+        int
+        Epochs without an improvement of more than ``tol`` in the monitored
+        loss before training stops, once ``min_steps`` optimizer steps are
+        done.
+        """),
+    Param("tol", 1e-4, (Interval(Real, 0, None, closed="left"),), "training", """
+        float
+        Improvement of the monitored loss that counts as progress, as a share
+        of the loss of a constant prediction on the training data (the
+        entropy of the class shares for classifiers, 1 for standardised
+        regression targets): the same notion of progress on every data set.
+        """),
+    Param("validation_fraction", 0.1, (Interval(Real, 0, 1, closed="neither"), callable),
+          "training", """
+        float or callable
+        Share of the training sequences held out for early stopping.
+        Regressors hold out the *last* sequences (the most recent ones for
+        time-ordered windows), so nothing is validated on the past after
+        training on the future. Classifiers hold out a random, class-stratified
+        share (seeded by ``random_state``), since classification data is often
+        sorted by class. A callable ``split(dataset, y) -> (train, valid)``
+        such as a ``skorch.dataset.ValidSplit`` is used as given.
+        """),
+    Param("shuffle", True, ("boolean",), "training", """
+        bool
+        Shuffle the training sequences at every epoch.
+        """),
+    Param("scaling", "auto", (StrOptions({*SCALINGS, "auto"}), None), "training", """
+        {"auto", "global", "sequence"} or None
+        How inputs (and regression targets) are standardised inside the
+        network, so that raw data can be passed in and predictions come out in
+        the original units. The value used is ``scaling_``.
+
+        * ``"auto"``: ``"sequence"`` for a regressor whose targets continue
+          input feature 0 (the last value of feature 0 explains at least half
+          the variance of the first target, as with windows of one series:
+          measured on the airline series, global scaling cannot extrapolate
+          its trend and loses to the seasonal-naive forecast), ``"global"``
+          otherwise and for classifiers.
+
+        * ``"global"``: each input feature by its mean and standard deviation
+          over all time steps of the training data; regression targets by
+          their training mean and standard deviation.
+        * ``"sequence"``: each sequence by its *own* per-feature mean and
+          standard deviation (reversible instance normalisation). For
+          regression the output is mapped back with the statistics of input
+          feature 0, i.e. the target is assumed to be in the units of the first
+          input feature, as when forecasting a series from its recent
+          windows. The right choice for trending or level-shifting series,
+          where values at prediction time lie outside the training range.
+        * ``None``: no scaling.
+        """),
+    # -- runtime
+    Param("random_state", None, ("random_state",), "runtime", """
+        int, RandomState instance or None
+        Seeds weight initialisation, dropout and shuffling. With an int, two
+        fits on the same data give identical models on CPU. The global torch
+        random state of the caller is left untouched.
+        """),
+    Param("device", "cpu", (str, torch.device), "runtime", """
+        str or torch.device
+        Where to train and predict, e.g. ``"cuda"``.
+        """),
+    Param("verbose", 0, ("verbose",), "runtime", """
+        int
+        ``0`` is silent; ``1`` prints skorch's table of per-epoch losses.
+        """),
+    Param("callbacks", None, (list, None), "runtime", """
+        list of skorch callbacks or (name, callback) tuples
+        Extra skorch callbacks, e.g. ``skorch.callbacks.Checkpoint``. They run
+        after skrnn's own callbacks (clipping, learning-rate schedule, epoch-end
+        loss, best weights) and before the plateau rule, so they also see the
+        epoch on which training stops.
+        """),
+    Param("inference", "torch", (StrOptions(set(INFERENCE_BACKENDS)),), "runtime", """
+        {"torch", "onnx"}
+        What runs ``predict`` (and ``predict_proba``). ``"torch"`` runs the
+        fitted network directly. ``"onnx"`` exports it once (on first use,
+        in memory) and runs it with onnxruntime on the CPU, which is usually
+        several times faster for small batches and real-time use; it needs
+        ``pip install 'skrnn[onnx]'``. Both give the same predictions up to
+        float32 rounding (about 1e-6); see :meth:`to_onnx`.
+        """),
+)
+
+DEFAULTS = {p.name: p.default for p in PARAMS}
+CONSTRAINTS = {p.name: list(p.constraints) for p in PARAMS}
+
+
+def parameter_docs(group: str) -> str:
+    """The numpydoc entries of one group, to stand at 4 spaces in a class docstring.
+
+    The first line carries no indentation: the ``{group}`` placeholder it
+    replaces is already indented.
+    """
+    entries = "\n".join(p.numpydoc() for p in PARAMS if p.group == group)
+    return textwrap.indent(entries, "    ").removeprefix("    ")
+
+
+def make_init(cls: type, with_cell: bool):
+    """Generate ``cls.__init__`` from :data:`PARAMS`.
+
+    scikit-learn reads the hyperparameters from the signature of
+    ``__init__``, so it has to be a real function with real parameters, not
+    ``**kwargs``; like :mod:`dataclasses`, compile it from source. ``cell``
+    is its only positional parameter (left out when the class fixes the
+    cell), the rest are keyword-only. It only stores its arguments, as
+    scikit-learn requires. Named after ``cls`` so that a misspelled keyword
+    raises ``TypeError: GRUClassifier.__init__() got an unexpected keyword
+    argument ...``.
+    """
+    params = [p for p in PARAMS if with_cell or p.name != "cell"]
+    positional = [p.name for p in params if p.name == "cell"]
+    keyword = [p.name for p in params if p.name != "cell"]
+    signature = ", ".join(
+        ["self", *(f"{n}=_defaults[{n!r}]" for n in positional), "*",
+         *(f"{n}=_defaults[{n!r}]" for n in keyword)]
+    )
+    body = "".join(f"\n    self.{p.name} = {p.name}" for p in params)
+    namespace = {}
+    exec(  # the source is built above from the table, never from user input
+        f"def __init__({signature}):{body}",
+        {"__name__": cls.__module__, "_defaults": DEFAULTS},
+        namespace,
+    )
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    if hasattr(init.__code__, "co_qualname"):  # Python >= 3.11 names errors by the code
+        init.__code__ = init.__code__.replace(co_qualname=init.__qualname__)
+    return init

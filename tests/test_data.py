@@ -15,7 +15,7 @@ from skrnn import (
     RecurrentRegressor,
 )
 
-FAST = dict(max_epochs=3, hidden_size=8, random_state=0)
+FAST = dict(max_epochs=3, batch_size=32, hidden_size=8, random_state=0)
 REGRESSORS = [GRURegressor, LSTMRegressor]
 CLASSIFIERS = [GRUClassifier, LSTMClassifier]
 

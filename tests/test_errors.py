@@ -7,7 +7,7 @@ from sklearn.exceptions import NotFittedError
 
 from skrnn import GRUClassifier, GRURegressor, LSTMClassifier, LSTMRegressor
 
-FAST = dict(max_epochs=2, hidden_size=4, random_state=0)
+FAST = dict(max_epochs=2, batch_size=32, hidden_size=4, random_state=0)
 ALL = [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier]
 
 

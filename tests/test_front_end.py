@@ -9,7 +9,7 @@ import torch
 from skrnn import GRUClassifier, GRURegressor, LSTMClassifier, LSTMRegressor
 from skrnn._module import ConvFrontEnd, RecurrentNetwork
 
-FAST = dict(max_epochs=3, hidden_size=8, random_state=0)
+FAST = dict(max_epochs=3, batch_size=32, hidden_size=8, random_state=0)
 
 
 def _mask(lengths, total):

@@ -8,7 +8,7 @@ from skrnn._base import _MIN_PREDICT_BATCH
 from skrnn._dataset import SequenceDataset
 from skrnn._validation import check_sequences
 
-FAST = dict(max_epochs=2, hidden_size=8, random_state=0)
+FAST = dict(max_epochs=2, batch_size=32, hidden_size=8, random_state=0)
 
 
 def _fit(Est, X, rng, **params):

@@ -24,7 +24,7 @@ from skrnn import (
     RecurrentRegressor,
 )
 
-FAST = dict(max_epochs=3, hidden_size=8, random_state=0)
+FAST = dict(max_epochs=3, batch_size=32, hidden_size=8, random_state=0)
 
 
 def test_pipeline_with_a_preprocessing_step(sum_regression):
@@ -186,7 +186,8 @@ def test_any_skorch_split_can_be_passed(sine_classes):
 def test_training_stops_on_a_plateau_without_validation(sum_regression):
     X, y = sum_regression
     # a vanishing learning rate makes no progress: stop after `patience` epochs
-    reg = GRURegressor(lr=1e-9, patience=3, max_epochs=50, random_state=0).fit(X, y)
+    reg = GRURegressor(lr=1e-9, patience=3, max_epochs=50, min_steps=0, batch_size=32,
+                       random_state=0).fit(X, y)
     assert reg.n_iter_ <= 5
 
 

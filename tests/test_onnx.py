@@ -20,7 +20,7 @@ from skrnn import (
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-FAST = dict(max_epochs=2, hidden_size=8, random_state=0)
+FAST = dict(max_epochs=2, batch_size=32, hidden_size=8, random_state=0)
 ESTIMATORS = [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier]
 
 

@@ -13,7 +13,7 @@ from sklearn.model_selection import cross_val_score
 from skrnn import GRUClassifier, GRURegressor, LSTMClassifier, LSTMRegressor
 from skrnn.exceptions import InconsistentVersionWarning, TrainingDivergedError
 
-FAST = dict(max_epochs=3, hidden_size=8, random_state=0)
+FAST = dict(max_epochs=3, batch_size=32, hidden_size=8, random_state=0)
 ALL = [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier]
 
 

@@ -48,14 +48,21 @@ def expected_failed_checks(estimator):
     return failures
 
 
+# The checks fit a few hundred times on tiny tabular data. As scikit-learn's
+# own checks shorten max_iter, they run the defaults with the step budget of
+# skrnn's earlier schedule (batches of 32, no minimum number of steps); the
+# default schedule itself is tested in test_schedule.py.
+CHECKING = dict(batch_size=32, min_steps=0)
+
+
 @parametrize_with_checks(
     [
-        GRURegressor(),
-        LSTMRegressor(),
-        GRUClassifier(),
-        LSTMClassifier(),
-        RecurrentRegressor(cell="lstm"),
-        RecurrentClassifier(cell="lstm"),
+        GRURegressor(**CHECKING),
+        LSTMRegressor(**CHECKING),
+        GRUClassifier(**CHECKING),
+        LSTMClassifier(**CHECKING),
+        RecurrentRegressor(cell="lstm", **CHECKING),
+        RecurrentClassifier(cell="lstm", **CHECKING),
     ],
     expected_failed_checks=expected_failed_checks,
 )

@@ -6,7 +6,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import feature_statistics
 from .._validation import check_n_features, check_sequences
 
 
@@ -101,6 +100,9 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         self.n_features_in_ = sequences.n_features
         self.n_samples_seen_ = sequences.n_samples
         self.n_timesteps_seen_ = int(sequences.lengths.sum())
+        # Imported here: _base imports torch, which preprocessing otherwise never needs.
+        from .._base import feature_statistics
+
         self.mean_, scale = feature_statistics(sequences)
         self.scale_ = scale if self.with_std else None
         return self

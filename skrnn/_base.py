@@ -17,7 +17,6 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
 from skorch.callbacks import EarlyStopping, GradientNormClipping
 
 from ._callbacks import FiniteLossGuard
@@ -25,7 +24,13 @@ from ._dataset import SequenceBatches, SequenceDataset, TailSplit
 from ._inference import check_fitted, check_predict_input, torch_output
 from ._module import CELLS, FRONT_ENDS, POOLINGS, SCALINGS, RecurrentNetwork
 from ._onnx import create_session, export_network, onnx_output
-from ._validation import Sequences, check_consistent_length, check_sequences
+from ._validation import (
+    Sequences,
+    check_consistent_length,
+    check_device,
+    check_layout,
+    check_sequences,
+)
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 
@@ -130,7 +135,8 @@ class RecurrentEstimatorBase(BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=True)
+        check_device(self.device)
+        check_layout(self, X, reset=True)
         sequences = check_sequences(X)
         y_encoded, n_outputs = self._encode_target(y)
         check_consistent_length(sequences, y_encoded)

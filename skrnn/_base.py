@@ -15,7 +15,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import validate_data
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import GradientNormClipping, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
@@ -35,7 +34,13 @@ from ._schedule import (
     WarmupCosine,
     plan_training,
 )
-from ._validation import Sequences, check_consistent_length, check_sequences
+from ._validation import (
+    Sequences,
+    check_consistent_length,
+    check_device,
+    check_layout,
+    check_sequences,
+)
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 
@@ -120,7 +125,8 @@ class RecurrentEstimatorBase(BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=True)
+        check_device(self.device)
+        check_layout(self, X, reset=True)
         sequences = check_sequences(X)
         self.scaling_ = self._auto_scaling(sequences, y) if self.scaling == "auto" else self.scaling
         y_encoded, n_outputs = self._encode_target(y)

@@ -11,10 +11,10 @@ net_ : skorch.NeuralNet
         The fitted skorch net; ``net_.history`` holds per-epoch losses and
         ``net_.module_`` the :class:`torch.nn.Module`.
     n_features_in_ : int
-        Number of features per time step seen during fit.
-    feature_names_in_ : ndarray of shape (n_timesteps,)
-        Column names of a pandas DataFrame ``X`` seen during fit (defined only
-        when ``X`` had string column names).
+        Number of features per time step seen during fit. There is no
+        ``feature_names_in_``: a 2-D DataFrame's columns are time steps, not
+        features; predict accepts other column labels and counts (other
+        lengths), and refuses only fit's columns in another order.
     patch_size_ : int
         Patch size used (``patch_size`` with ``"auto"`` resolved).
     scaling_ : {"global", "sequence"} or None

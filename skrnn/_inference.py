@@ -7,8 +7,8 @@ its fixed cost matters as much as the network's.  Going through skorch's
 train/eval mode on every submodule, scikit-learn's feature-name check via
 narwhals).  This module does only what inference needs:
 
-1. check the input once (:func:`check_predict_input`): fitted, same feature
-   names and count, valid numbers -- with the same errors as before;
+1. check the input once (:func:`check_predict_input`): fitted, time-step
+   columns in fit's order, same feature count, valid numbers;
 2. cut it into bounded batches (:func:`iter_batches`), ragged batches padded
    to their own longest sequence with their lengths, exactly as in training;
 3. run the module in eval mode under :func:`torch.inference_mode`
@@ -23,9 +23,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import validate_data
 
-from ._validation import Sequences, check_n_features, check_sequences
+from ._validation import Sequences, check_layout, check_n_features, check_sequences
 
 _NOT_FITTED = (
     "This {name} instance is not fitted yet. Call 'fit' with appropriate "
@@ -57,11 +56,7 @@ def check_predict_input(estimator, X) -> Sequences:
         A float32 copy of ``X`` (the caller's arrays are never shared).
     """
     check_fitted(estimator)
-    # scikit-learn's feature-name check only has something to do when X has
-    # column names or the fit had them; it costs tens of microseconds
-    # (dataframe detection) even for a plain array, so skip it then.
-    if not (isinstance(X, (np.ndarray, list, tuple)) and not hasattr(estimator, "feature_names_in_")):
-        validate_data(estimator, X, skip_check_array=True, ensure_2d=False, reset=False)
+    check_layout(estimator, X, reset=False)
     sequences = check_sequences(X)
     check_n_features(sequences, estimator.n_features_in_, type(estimator).__name__)
     return sequences

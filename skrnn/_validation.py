@@ -9,11 +9,15 @@ arrays: every conversion either copies or only reads.
 from __future__ import annotations
 
 import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import _get_feature_names
+
+from .exceptions import ChannelsFirstWarning
 
 _RESHAPE_HINT = (
     "Reshape your data either using array.reshape(-1, 1) if your data has a "
@@ -158,6 +162,7 @@ def check_sequences(X, *, name: str = "X", dtype=np.float32) -> Sequences:
         raise TypeError(
             f"{name} must be array-like, got {type(X).__name__}; expected {_LAYOUT}."
         )
+    _check_not_empty(X, name)
     if _is_sequence_list(X) and not _is_rectangular_numeric(X):
         return _check_ragged(X, name, dtype)
 
@@ -168,11 +173,8 @@ def check_sequences(X, *, name: str = "X", dtype=np.float32) -> Sequences:
         hint = f" {_RESHAPE_HINT}" if arr.ndim == 1 else ""
         raise ValueError(f"{name} must be {_LAYOUT}; got a {arr.ndim}-D array.{hint}")
     n_samples, n_steps, n_features = arr.shape
-    if n_samples == 0:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 "
-            "is required."
-        )
+    if n_samples == 0:  # e.g. a list of empty lists
+        raise ValueError(f"{name} is empty: 0 sequences (shape={arr.shape}); {_AT_LEAST_ONE}")
     if n_steps == 0:
         shape = np.shape(arr)[:2] if arr.shape[2] == 1 else arr.shape
         raise ValueError(
@@ -186,6 +188,23 @@ def check_sequences(X, *, name: str = "X", dtype=np.float32) -> Sequences:
         )
     lengths = np.full(n_samples, n_steps, dtype=np.int64)
     return Sequences(np.ascontiguousarray(arr), lengths, n_features)
+
+
+_AT_LEAST_ONE = "at least 1 sequence is required."
+
+
+def _check_not_empty(X, name: str):
+    """Raise if ``X`` holds no sequence at all, whatever its container."""
+    if isinstance(X, (list, tuple)):
+        if len(X) == 0:
+            kind = type(X).__name__
+            raise ValueError(f"{name} is empty: 0 sequences (an empty {kind}); {_AT_LEAST_ONE}")
+        return
+    shape = getattr(X, "shape", None)  # ndarray, DataFrame, tensor...
+    if shape is not None and len(shape) and shape[0] == 0:
+        raise ValueError(
+            f"{name} is empty: 0 sequences (shape={tuple(shape)}); {_AT_LEAST_ONE}"
+        )
 
 
 def _is_rectangular_numeric(X) -> bool:
@@ -225,6 +244,149 @@ def _check_ragged(X, name: str, dtype=np.float32) -> Sequences:
         raise ValueError(f"{name} has sequences with 0 feature(s) per time step.")
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
     return Sequences(seqs, lengths, n_features)
+
+
+#: A 3-D array ``(n, a, b)`` with ``a <= CHANNELS_FIRST_MAX_STEPS`` and
+#: ``b >= CHANNELS_FIRST_RATIO * a`` looks channels first: aeon / sktime's
+#: ``(n_cases, n_channels, n_timepoints)`` (channels are usually 1-3, series
+#: tens to thousands of points long). Read time-major, it is a handful of time
+#: steps of many features, which recurrent data rarely is.
+CHANNELS_FIRST_MAX_STEPS = 3
+CHANNELS_FIRST_RATIO = 10
+
+
+def warn_if_channels_first(X):
+    """Warn when a 3-D array looks like aeon / sktime's channels-first layout.
+
+    Called by ``fit`` only: the model is built from the fit data's layout, so
+    one warning there is enough (predict checks the feature count anyway).
+
+    Parameters
+    ----------
+    X : object
+        The ``X`` given to ``fit``; only a 3-D :class:`numpy.ndarray` is
+        inspected (lists and DataFrames carry no ambiguous axis order).
+    """
+    if not isinstance(X, np.ndarray) or X.ndim != 3:
+        return
+    n_steps, n_features = X.shape[1:]
+    if 0 < n_steps <= CHANNELS_FIRST_MAX_STEPS and n_features >= CHANNELS_FIRST_RATIO * n_steps:
+        warnings.warn(
+            f"X has shape {X.shape}, read as (n_samples, n_timesteps, n_features): "
+            f"{n_steps} time step(s) of {n_features} features each. If it is "
+            "channels first, as in aeon / sktime (n_cases, n_channels, n_timepoints), "
+            "convert it with skrnn.preprocessing.from_channels_first(X) first.",
+            ChannelsFirstWarning,
+            stacklevel=4,  # the caller of fit (through check_layout and fit)
+        )
+
+
+def check_timestep_columns(estimator, X, *, reset: bool):
+    """Record or check the column labels of a 2-D DataFrame ``X``.
+
+    scikit-learn's ``feature_names_in_`` names the ``n_features_in_``
+    features. A 2-D DataFrame here is ``(n_samples, n_timesteps)`` of *one*
+    feature: its columns are time steps, so they are not feature names and
+    ``feature_names_in_`` is never set (``len(feature_names_in_) ==
+    n_features_in_`` would not hold). The labels are kept privately, and
+    predict refuses only what they can prove wrong: columns seen in fit in
+    another order (the sequences would be reversed or shuffled). Other
+    labels or fewer or more columns are accepted, since time-step labels are
+    often positions or dates that legitimately change (shorter sequences,
+    later windows).
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Gets ``_timestep_columns`` (ndarray or None) when ``reset``.
+    X : object
+        The input of ``fit`` (``reset=True``) or of an inference method.
+    reset : bool
+        True in ``fit``: record the labels (and drop a stale
+        ``feature_names_in_``). False afterwards: check them.
+
+    Raises
+    ------
+    ValueError
+        If ``reset=False`` and columns seen in fit come in another order.
+    """
+    # Plain arrays and lists have no labels; skipping the dataframe detection
+    # keeps a one-sequence predict cheap.
+    columns = None if isinstance(X, (np.ndarray, list, tuple)) else _get_feature_names(X)
+    if reset:
+        vars(estimator).pop("feature_names_in_", None)  # e.g. from an older skrnn
+        estimator._timestep_columns = columns
+        return
+    fitted = getattr(estimator, "_timestep_columns", None)
+    if columns is None or fitted is None:
+        return
+    position = {label: i for i, label in enumerate(fitted)}
+    seen = [position[label] for label in columns if label in position]
+    if any(a > b for a, b in zip(seen, seen[1:])):
+        raise ValueError(
+            "The columns of X (time steps) are in another order than in fit: "
+            f"fit saw {list(fitted)}, X has {list(columns)}. Reordering the columns "
+            "would reorder each sequence; pass them in the order used in fit."
+        )
+
+
+def check_layout(estimator, X, *, reset: bool):
+    """What ``validate_data`` does in scikit-learn, for sequence layouts.
+
+    In ``fit`` (``reset=True``) warn if ``X`` looks channels first
+    (:func:`warn_if_channels_first`); in both, record or check a 2-D
+    DataFrame's time-step columns (:func:`check_timestep_columns`).
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The estimator being fitted or used.
+    X : object
+        Its input, before :func:`check_sequences`.
+    reset : bool
+        True in ``fit``, False in inference methods.
+    """
+    if reset:
+        warn_if_channels_first(X)
+    check_timestep_columns(estimator, X, reset=reset)
+
+
+def check_device(device):
+    """Refuse a CUDA device on a machine without one, with a clear message.
+
+    Without this, torch fails deep inside ``fit`` with an ``AssertionError``
+    ("Torch not compiled with CUDA enabled") or a runtime error.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        The estimator's ``device`` parameter.
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is a CUDA device and CUDA is unavailable, or its index
+        is not one of the visible GPUs.
+    """
+    import torch  # here, not at module level: this module is used without torch
+
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a valid torch device ({exc}).") from None
+    if parsed.type != "cuda":
+        return
+    if not torch.cuda.is_available():
+        raise ValueError(
+            f"device={str(device)!r} was requested but torch.cuda.is_available() is False; "
+            "use device='cpu'."
+        )
+    count = torch.cuda.device_count()
+    if parsed.index is not None and parsed.index >= count:
+        raise ValueError(
+            f"device={str(device)!r} was requested but only {count} CUDA device(s) are "
+            f"visible (cuda:0 to cuda:{count - 1})."
+        )
 
 
 def check_n_features(sequences: Sequences, n_features_in: int, estimator_name: str):

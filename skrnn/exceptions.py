@@ -1,6 +1,21 @@
 """Warnings and errors specific to skrnn."""
 
-__all__ = ["InconsistentVersionWarning", "TrainingDivergedError"]
+__all__ = ["ChannelsFirstWarning", "InconsistentVersionWarning", "TrainingDivergedError"]
+
+
+class ChannelsFirstWarning(UserWarning):
+    """``fit`` got a 3-D array that looks channels first (aeon / sktime layout).
+
+    skrnn reads a 3-D array as ``(n_samples, n_timesteps, n_features)``. An
+    array whose middle axis is at most
+    :data:`~skrnn._validation.CHANNELS_FIRST_MAX_STEPS` long and whose last
+    axis is at least :data:`~skrnn._validation.CHANNELS_FIRST_RATIO` times
+    longer, such as aeon's ``(n_cases, n_channels, n_timepoints)`` passed as
+    is, would train on a few time steps of many features. The data is used as
+    given; convert it with :func:`skrnn.preprocessing.from_channels_first` if
+    its last axis is time, or silence the warning with :mod:`warnings` if the
+    layout is intended.
+    """
 
 
 class InconsistentVersionWarning(UserWarning):

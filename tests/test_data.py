@@ -1,5 +1,7 @@
 """The data contract: every accepted layout of X and y, and what comes back."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,15 +33,51 @@ def test_2d_3d_and_list_inputs_give_the_same_model(Est, rng):
     np.testing.assert_allclose(pred_2d, pred_list, rtol=1e-6, atol=1e-6)
 
 
-def test_pandas_dataframe_input_and_feature_names(rng):
+def test_pandas_dataframe_columns_are_time_steps(rng):
     X = pd.DataFrame(rng.normal(size=(30, 6)), columns=[f"lag_{i}" for i in range(6)])
     y = pd.Series(X.sum(axis=1))
     reg = GRURegressor(**FAST).fit(X, y)
-    assert list(reg.feature_names_in_) == list(X.columns)
-    with pytest.warns(UserWarning, match="does not have valid feature names"):
+    # one feature, so no feature names: scikit-learn wants one name per feature
+    assert reg.n_features_in_ == 1 and not hasattr(reg, "feature_names_in_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         np.testing.assert_allclose(reg.predict(X), reg.predict(X.to_numpy()), rtol=1e-6)
-    with pytest.raises(ValueError, match="Feature names"):
+        # shorter sequences, as README promises, and labels that are other dates
+        assert reg.predict(X.iloc[:, :4]).shape == (30,)
+        assert reg.predict(X.iloc[:, 2:]).shape == (30,)
+        relabelled = X.set_axis(pd.date_range("2024-01-01", periods=6), axis=1)
+        np.testing.assert_allclose(reg.predict(relabelled), reg.predict(X), rtol=1e-6)
+    # the labels prove these are fit's time steps in another order
+    with pytest.raises(ValueError, match=r"columns of X \(time steps\) are in another order"):
         reg.predict(X[X.columns[::-1]])
+    with pytest.raises(ValueError, match="another order"):
+        reg.predict(X[["lag_3", "lag_1"]])
+    # a refit on an array forgets the columns
+    reg.fit(X.to_numpy(), y)
+    assert reg.predict(X[X.columns[::-1]]).shape == (30,)
+
+
+@pytest.mark.parametrize("shape, warns", [
+    ((8, 1, 40), True),   # aeon univariate: 1 channel, 40 points
+    ((8, 3, 30), True),
+    ((8, 3, 29), False),  # less than 10x: plausibly 3 steps of 29 features
+    ((8, 4, 400), False),  # 4 steps is past the rule's 3
+    ((8, 40, 1), False),
+])
+def test_channels_first_arrays_warn_in_fit_only(shape, warns, rng):
+    from skrnn.exceptions import ChannelsFirstWarning
+
+    X = rng.normal(size=shape)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reg = GRURegressor(max_epochs=1, hidden_size=4, random_state=0).fit(X, X.sum(axis=(1, 2)))
+        reg.predict(X)
+    found = [w for w in caught if issubclass(w.category, ChannelsFirstWarning)]
+    assert len(found) == (1 if warns else 0)
+    if warns:
+        message = str(found[0].message)
+        assert "skrnn.preprocessing.from_channels_first" in message and str(shape) in message
+        assert found[0].filename == __file__  # points at the caller's fit
 
 
 @pytest.mark.parametrize("Est", REGRESSORS)

@@ -1,8 +1,12 @@
 """Bad input fails early with a message that names the problem."""
 
+import re
+
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
+import torch
 from sklearn.exceptions import NotFittedError
 
 from skrnn import GRUClassifier, GRURegressor, LSTMClassifier, LSTMRegressor
@@ -24,7 +28,7 @@ def _y(Est, n, rng):
         (lambda X: X * 1e300, ValueError, "too large for float32"),
         (lambda X: X[:, 0, 0], ValueError, "Reshape your data"),
         (lambda X: X[..., None], ValueError, "4-D"),
-        (lambda X: X[:0], ValueError, "0 sample"),
+        (lambda X: X[:0], ValueError, r"X is empty: 0 sequences \(shape=\(0, 5, 2\)\)"),
         (lambda X: X[:, :0], ValueError, "empty sequences"),
         (lambda X: X[:, :, :0], ValueError, "0 feature"),
         (lambda X: X.astype(str).astype(object) + "x", TypeError, "numeric"),
@@ -51,6 +55,38 @@ def test_ragged_list_problems(Est, rng):
         Est(**FAST).fit([np.array([1.0, np.nan]), rng.normal(size=5), rng.normal(size=3)], y)
     with pytest.raises(ValueError, match=r"X\[1\] has 3 dimensions"):
         Est(**FAST).fit([rng.normal(size=4), rng.normal(size=(4, 1, 1)), rng.normal(size=3)], y)
+
+
+@pytest.mark.parametrize(
+    "X, shown",
+    [
+        (np.empty((0, 5)), r"\(shape=\(0, 5\)\)"),
+        (np.empty(0), r"\(shape=\(0,\)\)"),
+        ([], r"\(an empty list\)"),
+        ((), r"\(an empty tuple\)"),
+        (pd.DataFrame(np.empty((0, 4)), columns=list("abcd")), r"\(shape=\(0, 4\)\)"),
+        (pd.DataFrame(), r"\(shape=\(0, 0\)\)"),
+    ],
+)
+def test_empty_X_says_it_is_empty(X, shown, rng):
+    with pytest.raises(ValueError, match=rf"X is empty: 0 sequences {shown}; at least 1"):
+        GRURegressor(**FAST).fit(X, [])
+    est = GRURegressor(**FAST).fit(rng.normal(size=(10, 5)), rng.normal(size=10))
+    with pytest.raises(ValueError, match="X is empty: 0 sequences"):
+        est.predict(X)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="tests the machine without CUDA")
+@pytest.mark.parametrize("device", ["cuda", "cuda:1", torch.device("cuda")])
+def test_cuda_device_without_cuda(device, rng):
+    expected = f"device='{device}' was requested but torch.cuda.is_available() is False; use device='cpu'"
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        GRURegressor(device=device, **FAST).fit(rng.normal(size=(10, 5)), rng.normal(size=10))
+
+
+def test_invalid_device_string(rng):
+    with pytest.raises(ValueError, match="device='gpu0' is not a valid torch device"):
+        GRURegressor(device="gpu0", **FAST).fit(rng.normal(size=(10, 5)), rng.normal(size=10))
 
 
 @pytest.mark.parametrize("Est", ALL)

@@ -1,6 +1,7 @@
 """SequenceScaler: known statistics, round trips, layouts, no leakage, sklearn checks."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -121,13 +122,15 @@ def test_errors(rng):
         SequenceScaler().fit(np.arange(5.0))
 
 
-def test_dataframe_feature_names_are_checked(rng):
+def test_dataframe_columns_are_time_steps(rng):
     frame = pd.DataFrame(rng.normal(size=(5, 3)), columns=["t0", "t1", "t2"])
     scaler = SequenceScaler().fit(frame)
-    assert list(scaler.feature_names_in_) == ["t0", "t1", "t2"]
-    with pytest.warns(UserWarning, match="does not have valid feature names"):
+    assert not hasattr(scaler, "feature_names_in_") and scaler.n_features_in_ == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an array, or other time-step labels, are fine
         np.testing.assert_allclose(scaler.transform(frame), scaler.transform(frame.to_numpy()))
-    with pytest.raises(ValueError, match="Feature names"):
+        assert scaler.transform(frame[["t0", "t1"]]).shape == (5, 2)
+    with pytest.raises(ValueError, match=r"columns of X \(time steps\) are in another order"):
         scaler.transform(frame[["t2", "t1", "t0"]])
 
 
@@ -210,6 +213,11 @@ SEQUENCE_LENGTH_IS_NOT_A_FEATURE = (
         "check_n_features_in_after_fitting": SEQUENCE_LENGTH_IS_NOT_A_FEATURE,
         "check_transformer_general": SEQUENCE_LENGTH_IS_NOT_A_FEATURE
         + " (it asserts transform(X[:, :-1]) raises; those are shorter sequences)",
+        "check_dataframe_column_names_consistency": (
+            "a 2-D DataFrame's columns are time steps, not feature names, so "
+            "feature_names_in_ is not set (its length would not be n_features_in_ = 1) "
+            "and fewer columns (shorter sequences) are valid at predict"
+        ),
     },
 )
 def test_sklearn_compatible_transformer(estimator, check):

@@ -31,6 +31,11 @@ def expected_failed_checks(estimator):
         "check_n_features_in": SEQUENCE_LENGTH_IS_NOT_A_FEATURE,
         "check_n_features_in_after_fitting": SEQUENCE_LENGTH_IS_NOT_A_FEATURE
         + "; predicting on sequences of another length is valid",
+        "check_dataframe_column_names_consistency": (
+            "a 2-D DataFrame's columns are time steps, not feature names, so "
+            "feature_names_in_ is not set (its length would not be n_features_in_ = 1) "
+            "and fewer columns (shorter sequences) are valid at predict"
+        ),
     }
     if not is_classifier(estimator):
         failures["check_methods_subset_invariance"] = (

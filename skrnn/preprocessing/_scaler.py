@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from .._base import feature_statistics
-from .._validation import check_n_features, check_sequences
+from .._validation import check_layout, check_n_features, check_sequences
 
 
 class SequenceScaler(TransformerMixin, BaseEstimator):
@@ -45,10 +44,9 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         Standard deviation of each feature over all training time steps (1
         for a constant feature); ``None`` when ``with_std=False``.
     n_features_in_ : int
-        Number of features per time step seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_timesteps,)
-        Column names of a pandas DataFrame ``X`` seen during fit (defined
-        only when ``X`` had string column names).
+        Number of features per time step seen during :meth:`fit`. There is
+        no ``feature_names_in_``: the columns of a 2-D DataFrame are time
+        steps, not features (see :class:`~skrnn.GRURegressor`).
     n_samples_seen_ : int
         Number of training sequences.
     n_timesteps_seen_ : int
@@ -96,11 +94,14 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             The fitted scaler.
         """
         self._validate_params()
-        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=True)
+        check_layout(self, X, reset=True)
         sequences = check_sequences(X, dtype=_float_dtype(X))
         self.n_features_in_ = sequences.n_features
         self.n_samples_seen_ = sequences.n_samples
         self.n_timesteps_seen_ = int(sequences.lengths.sum())
+        # Imported here: _base imports torch, which preprocessing otherwise never needs.
+        from .._base import feature_statistics
+
         self.mean_, scale = feature_statistics(sequences)
         self.scale_ = scale if self.with_std else None
         return self
@@ -148,7 +149,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
 
     def _apply(self, X, func):
         """Apply ``func`` at every time step; return ``X``'s layout."""
-        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=False)
+        check_layout(self, X, reset=False)
         dtype = _float_dtype(X)
         sequences = check_sequences(X, dtype=dtype)
         check_n_features(sequences, self.n_features_in_, type(self).__name__)

@@ -1,36 +1,61 @@
-"""Choosing between GRU and LSTM: :class:`ArchitectureSelector` and its parts."""
+"""Choosing between GRU and LSTM: :class:`ArchitectureSelector` and its parts.
 
-from ._criteria import (
-    LONG_SEQUENCE_STEPS,
-    MIN_TRIALS_PER_CELL,
-    SMALL_DATASET_SEQUENCES,
-    CellCost,
-    Constraints,
-    DataProfile,
-    Recommendation,
-    profile_data,
-    recommend,
-)
-from ._decision import TIE_STANDARD_ERRORS, Decision
-from ._pruning import CellwisePruner
-from ._report import SelectionReport
-from ._selector import ArchitectureSelector
-from ._space import DEFAULT_SEARCH_SPACE
+Imported lazily (see :mod:`skrnn`): each name below is imported from its
+submodule on first access, so ``import skrnn.selection._criteria`` (pure rules
+over numbers) does not pay for optuna, skorch or torch.
+"""
 
-__all__ = [
-    "DEFAULT_SEARCH_SPACE",
-    "LONG_SEQUENCE_STEPS",
-    "MIN_TRIALS_PER_CELL",
-    "SMALL_DATASET_SEQUENCES",
-    "TIE_STANDARD_ERRORS",
-    "ArchitectureSelector",
-    "CellCost",
-    "CellwisePruner",
-    "Constraints",
-    "DataProfile",
-    "Decision",
-    "Recommendation",
-    "SelectionReport",
-    "profile_data",
-    "recommend",
-]
+import importlib as _importlib
+import typing as _typing
+
+# Public names and the private submodule that defines each.
+_OBJECTS = {
+    "DEFAULT_SEARCH_SPACE": "_space",
+    "LONG_SEQUENCE_STEPS": "_criteria",
+    "MIN_TRIALS_PER_CELL": "_criteria",
+    "SMALL_DATASET_SEQUENCES": "_criteria",
+    "TIE_STANDARD_ERRORS": "_decision",
+    "ArchitectureSelector": "_selector",
+    "CellCost": "_criteria",
+    "CellwisePruner": "_pruning",
+    "Constraints": "_criteria",
+    "DataProfile": "_criteria",
+    "Decision": "_decision",
+    "Recommendation": "_criteria",
+    "SelectionReport": "_report",
+    "profile_data": "_criteria",
+    "recommend": "_criteria",
+}
+
+__all__ = list(_OBJECTS)
+
+if _typing.TYPE_CHECKING:  # static analysers and IDEs see the eager imports
+    from ._criteria import (
+        LONG_SEQUENCE_STEPS,
+        MIN_TRIALS_PER_CELL,
+        SMALL_DATASET_SEQUENCES,
+        CellCost,
+        Constraints,
+        DataProfile,
+        Recommendation,
+        profile_data,
+        recommend,
+    )
+    from ._decision import TIE_STANDARD_ERRORS, Decision
+    from ._pruning import CellwisePruner
+    from ._report import SelectionReport
+    from ._selector import ArchitectureSelector
+    from ._space import DEFAULT_SEARCH_SPACE
+
+
+def __dir__():
+    return __all__
+
+
+def __getattr__(name):
+    # PEP 562: called only for names not yet in the module's namespace.
+    if name in _OBJECTS:
+        module = _importlib.import_module(f"{__name__}.{_OBJECTS[name]}")
+        value = globals()[name] = getattr(module, name)  # later accesses skip this hook
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,12 +24,13 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._tags import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._dataset import StratifiedSplit
 from .._validation import (
     check_classification_labels,
     check_consistent_length,
+    check_layout,
     check_regression_target,
     check_sequences,
 )
@@ -202,9 +203,6 @@ class ArchitectureSelector(BaseEstimator):
         Class labels (classification only).
     n_features_in_ : int
         Features per time step seen during fit.
-    feature_names_in_ : ndarray of shape (n_timesteps,)
-        Column names of a pandas DataFrame ``X`` (only when it had string
-        column names).
 
     See Also
     --------
@@ -434,7 +432,7 @@ class ArchitectureSelector(BaseEstimator):
         else:
             y = check_regression_target(y)
         check_consistent_length(sequences, y)
-        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=True)
+        check_layout(self, X, reset=True)
         self.n_features_in_ = sequences.n_features
         return sequences, y
 

@@ -65,11 +65,19 @@ class PostgresServer:
         # trust: only this machine's loopback and the private socket reach it
         self._run(BIN / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
                   "--no-sync", "-E", "UTF8")
-        self.port = _free_port()
-        # -l: the server's output goes to a file; a pipe inherited by the
-        # server would keep capture_output waiting forever.
-        self._run(BIN / "pg_ctl", "start", "-w", "-t", TIMEOUT_S, "-D", self.data, "-l", self.log,
-                  "-o", f"-h 127.0.0.1 -p {self.port} -k {self.sockets} -c fsync=off")
+        for attempt in range(3):
+            # Another program may take the free port before the server binds it: retry.
+            self.port = _free_port()
+            try:
+                # -l: the server's output goes to a file; a pipe inherited by
+                # the server would keep capture_output waiting forever.
+                self._run(BIN / "pg_ctl", "start", "-w", "-t", TIMEOUT_S, "-D", self.data,
+                          "-l", self.log,
+                          "-o", f"-h 127.0.0.1 -p {self.port} -k {self.sockets} -c fsync=off")
+                break
+            except ServerError as exc:
+                if attempt == 2 or "could not bind" not in str(exc):
+                    raise
         self._run(BIN / "createdb", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres",
                   DATABASE)
         return self

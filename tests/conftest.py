@@ -1,6 +1,7 @@
 """Shared fixtures: small, fast data sets with known structure."""
 
 import os
+import subprocess
 
 # scikit-learn's check_array_api_input skips itself unless SciPy's array API
 # mode is on; it must be set before SciPy is first imported. With it, the
@@ -49,3 +50,24 @@ def sine_classes():
 @pytest.fixture
 def sum_regression():
     return make_sum_regression()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    """URL of a database on a PostgreSQL server of this test process, stopped at the end.
+
+    Started on first use, so only the tests that need it pay for it (about a
+    second). A server that does not start fails the test, with its log.
+    """
+    from _postgres import PostgresServer, ServerError
+
+    server = PostgresServer()
+    try:
+        server.start()
+    except (ServerError, OSError, subprocess.SubprocessError) as exc:
+        server.stop()
+        pytest.fail(f"PostgreSQL server did not start: {exc}", pytrace=False)
+    try:
+        yield server.url
+    finally:
+        server.stop()

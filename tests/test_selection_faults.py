@@ -1,8 +1,9 @@
 """Search faults: killed workers, failing trials, many concurrent workers.
 
-Real processes on real storages (an SQLite file, a journal file): a worker
-is SIGKILLed in the middle of a trial and the study must stay readable and
-resume with every completed trial kept and the interrupted one failed.
+Real processes on real storages (an SQLite file, a journal file, a
+PostgreSQL server started for the session): a worker is SIGKILLed in the
+middle of a trial and the study must stay readable and resume with every
+completed trial kept and the interrupted one failed.
 """
 
 import os
@@ -20,7 +21,10 @@ from optuna.trial import TrialState
 from skorch.callbacks import Callback
 
 from skrnn import ArchitectureSelector
+from skrnn.selection import _storage
 from skrnn.selection._storage import FAILURE_ATTR, WORKER_ATTR
+
+KINDS = ["sqlite", "journal", "postgres"]
 
 SETTINGS = dict(
     max_epochs=2,
@@ -34,7 +38,14 @@ def data():
     return X, X[:, -3:].sum(axis=1)
 
 
+def storage_kind(kind, request):
+    """The kind as worker code passes it: a PostgreSQL storage is the server's URL."""
+    return request.getfixturevalue("postgresql_url") if kind == "postgres" else kind
+
+
 def open_storage(kind, folder):
+    if kind.startswith("postgresql"):  # one server per session: tests use distinct study names
+        return kind
     if kind == "sqlite":
         return f"sqlite:///{folder / 'study.db'}"
     return JournalStorage(JournalFileBackend(str(folder / "study.log")))
@@ -77,8 +88,9 @@ ArchitectureSelector(n_trials=10, storage=open_storage({kind!r}, folder), study_
 """
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "journal"])
-def test_killed_worker_leaves_a_resumable_study(kind, tmp_path):
+@pytest.mark.parametrize("kind", KINDS)
+def test_killed_worker_leaves_a_resumable_study(kind, tmp_path, request):
+    kind = storage_kind(kind, request)
     code = STUCK_WORKER.format(tests=os.path.dirname(__file__), folder=str(tmp_path), kind=kind)
     worker = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 240
@@ -166,8 +178,9 @@ ArchitectureSelector(n_trials={n_trials}, storage=open_storage({kind!r}, folder)
 """
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "journal"])
-def test_four_concurrent_workers_record_every_trial_once(kind, tmp_path):
+@pytest.mark.parametrize("kind", KINDS)
+def test_four_concurrent_workers_record_every_trial_once(kind, tmp_path, request):
+    kind = storage_kind(kind, request)
     n_trials, n_workers = 12, 4
     code = WORKER.format(
         tests=os.path.dirname(__file__), folder=str(tmp_path), n_trials=n_trials, kind=kind
@@ -197,3 +210,32 @@ def test_four_concurrent_workers_record_every_trial_once(kind, tmp_path):
         by_worker.setdefault(t.user_attrs[WORKER_ATTR], []).append(t.number)
     assert sum(len(v) for v in by_worker.values()) == len(finished)
     assert len(by_worker) >= 2
+
+
+# study.ask() on a heartbeat storage warns that heartbeats need optimize(): here
+# the missing beats are the point.
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
+def test_trial_of_a_lost_machine_is_failed_through_the_heartbeat(postgresql_url, monkeypatch):
+    # Another machine's worker is not a process skrnn can look up; Optuna's
+    # heartbeat fails its trial once it stops beating (shortened here).
+    monkeypatch.setattr(_storage, "HEARTBEAT_INTERVAL_S", 1)
+    monkeypatch.setattr(_storage, "GRACE_PERIOD_S", 1)
+    X, y = data()
+
+    def fit(n_trials):
+        return ArchitectureSelector(n_trials=n_trials, storage=postgresql_url, refit=False,
+                                    study_name="lost-machine", **SETTINGS).fit(X, y)
+
+    fit(1)
+    storage = _storage.resolve_storage(postgresql_url)
+    lost = optuna.load_study(study_name="lost-machine", storage=storage).ask()
+    storage.set_trial_user_attr(lost._trial_id, WORKER_ATTR, "elsewhere:1")
+    storage.record_heartbeat(lost._trial_id)  # one beat, then the machine is gone
+    time.sleep(2.5)
+
+    sel = fit(3)
+    assert sel.recovered_trials_ == []  # not a process of this host
+    trials = {t.number: t for t in sel.study_.trials}
+    assert trials[lost.number].state == TrialState.FAIL
+    assert sum(t.state == TrialState.COMPLETE for t in trials.values()) == 2
+    assert sel.report_.decision.trial != lost.number

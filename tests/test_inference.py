@@ -15,7 +15,7 @@ def _fit(Est, X, rng, **params):
     y = rng.normal(size=len(X))
     if "Classifier" in Est.__name__:
         y = np.where(y > 0, "pos", "neg")
-    return Est(**FAST, **params).fit(X, y)
+    return Est(**{**FAST, **params}).fit(X, y)
 
 
 def _skorch_output(est, X):

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import _safe_indexing
 from skorch.callbacks import Callback
 
@@ -135,7 +137,9 @@ def probe_cost(estimator, X, y, X_one, *, classification: bool, random_state=Non
         verbose=0,
         callbacks=[*(estimator.get_params()["callbacks"] or []), ("skrnn_batch_timer", timer)],
     )
-    probe.fit(_safe_indexing(X, indices), _safe_indexing(y, indices))
+    with warnings.catch_warnings():  # a few batches learn nothing, by design
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        probe.fit(_safe_indexing(X, indices), _safe_indexing(y, indices))
     seconds = timer.seconds_[1:] or timer.seconds_
     return CellCost(
         n_params=count_parameters(probe),

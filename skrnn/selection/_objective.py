@@ -8,6 +8,7 @@ storage by any process.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import optuna
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import _safe_indexing
 
 from ..classifier import GRUClassifier, LSTMClassifier
@@ -134,7 +136,11 @@ class Objective:
                 reporter = EpochScoreReporter(trial, self._scorer_of(model, X_valid, y_valid))
                 model.set_params(callbacks=[*(model.callbacks or []), ("skrnn_pruning", reporter)])
             try:
-                model.fit(_safe_indexing(self.X, train), _safe_indexing(self.y, train))
+                # a trial that learns nothing shows as a low score in the study
+                # and the report; the warning is for the user's own fits
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    model.fit(_safe_indexing(self.X, train), _safe_indexing(self.y, train))
             finally:
                 if k == 0 and hasattr(model, "net_"):  # also for a pruned trial
                     info["n_epochs"] = len(model.net_.history)

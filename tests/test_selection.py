@@ -33,6 +33,7 @@ from skrnn import (
     SelectionReport,
 )
 from skrnn.datasets import make_adding_problem
+from skrnn.selection._scheme import choose_scheme
 
 matplotlib.use("Agg")
 
@@ -320,14 +321,18 @@ def test_estimator_params_fix_what_the_default_space_would_search():
     assert (sel.best_estimator_.batch_size, sel.best_estimator_.scaling) == (16, None)
 
 
-def test_classification_holdout_is_stratified_even_when_sorted_by_class():
-    X, y = short_classes(n=60)
+@pytest.mark.parametrize("n", [60, 400])  # k folds (small data), a holdout
+def test_classification_validation_is_stratified_even_when_sorted_by_class(n):
+    X, y = short_classes(n=n)
     order = np.argsort(y, kind="stable")  # all "down", then all "up"
-    sel = tiny(n_trials=1).fit(X[order], y[order])
-    assert "stratified" in str(sel.report_)
-    (train, valid), = sel._splits(60, y[order], True)[0]
-    assert set(y[order][valid]) == {"down", "up"}
-    assert len(np.intersect1d(train, valid)) == 0 and len(train) + len(valid) == 60
+    if n == 60:
+        sel = tiny(n_trials=1).fit(X[order], y[order])
+        assert "stratified" in str(sel.report_)
+    scheme = choose_scheme(n, y[order], classification=True, validation_fraction=0.2,
+                           cv=None, seed=0)
+    for train, valid in scheme.splits:
+        assert set(y[order][valid]) == {"down", "up"}
+        assert len(np.intersect1d(train, valid)) == 0 and len(train) + len(valid) == n
 
 
 # --------------------------------------------------------------------- report

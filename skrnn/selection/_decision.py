@@ -106,6 +106,20 @@ def _fmt(score: float, se: float | None) -> str:
     return f"{score:.4g}" if se is None else f"{score:.4g} ± {se:.2g}"
 
 
+def _significance(difference: float, noise: float | None) -> str:
+    """The comparison as a ratio a reader can check."""
+    if noise is None:
+        return f"the difference {abs(difference):.2g} has no known standard error"
+    if noise == 0:
+        return f"the difference {abs(difference):.2g} has a standard error of 0"
+    ratio = abs(difference) / noise
+    verdict = "significant" if ratio > TIE_STANDARD_ERRORS else "not significant"
+    return (
+        f"the difference {abs(difference):.2g} is {ratio:.1f}x its standard error "
+        f"({noise:.2g}): {verdict}"
+    )
+
+
 def _why_unusable(records, cell: str) -> str:
     mine = [r for r in records if r.cell == cell]
     if not mine:
@@ -171,17 +185,12 @@ def decide(records, constraints: Constraints | None = None) -> Decision:
     )
     higher = gru if difference >= 0 else lstm
     if noise is None or abs(difference) > TIE_STANDARD_ERRORS * noise:
-        noise_text = (
-            "the noise of the comparison is unknown"
-            if noise is None
-            else f"more than the noise of the comparison ({noise:.2g})"
-        )
         return Decision(
             cell=higher.cell,
             trial=higher.number,
             reason=(
-                f"{CELL_NAMES[higher.cell]} has the better validated score: {scores}; the "
-                f"difference {abs(difference):.2g} is {noise_text}."
+                f"{CELL_NAMES[higher.cell]} has the better validated score: {scores}; "
+                f"{_significance(difference, noise)}."
             ),
             difference=difference,
             noise=noise,
@@ -199,8 +208,8 @@ def decide(records, constraints: Constraints | None = None) -> Decision:
             cell=winner.cell,
             trial=winner.number,
             reason=(
-                f"GRU and LSTM tie: {scores}; the difference {abs(difference):.2g} is "
-                f"within the noise of the comparison ({noise:.2g}). "
+                f"GRU and LSTM tie within the noise: {scores}; "
+                f"{_significance(difference, noise)}. "
                 f"{CELL_NAMES[winner.cell]} wins the tie because it is cheaper as measured "
                 f"here, by {label}: {fmt.format(getattr(winner, attr))} vs "
                 f"{CELL_NAMES[loser.cell]}'s {fmt.format(getattr(loser, attr))}."

@@ -42,6 +42,11 @@ def make_estimator(task: str, cell: str, params: dict):
     return ESTIMATORS[task, cell](**params)
 
 
+def planned_epochs(estimator, n_samples: int) -> int:
+    """Epochs ``estimator`` plans for ``n_samples`` sequences (``"auto"`` resolved)."""
+    return estimator._plan(n_samples).max_epochs
+
+
 def trial_seed(seed: int | None, number: int) -> int:
     """Seed of a trial's estimators: fixed by the study seed and trial number,
     so a trial is reproducible whichever process runs it."""
@@ -59,7 +64,8 @@ class Objective:
     space : SearchSpace
     fixed : dict
         Estimator parameters common to every trial.
-    max_epochs : int
+    max_epochs : int or "auto"
+        Every fit's ``max_epochs``; ``"auto"`` is the estimators' own plan.
     X, y : array-like
         All the training data.
     splits : list of (train, valid) index arrays
@@ -77,7 +83,7 @@ class Objective:
     task: str
     space: SearchSpace
     fixed: dict
-    max_epochs: int
+    max_epochs: int | str
     X: Any
     y: Any
     splits: list
@@ -123,7 +129,8 @@ class Objective:
                 random_state=seed,
             )
             info.update(cost.to_dict())
-            broken = self.constraints.violations(cost, self.max_epochs)
+            # the refit on all the data is what max_fit_seconds bounds
+            broken = self.constraints.violations(cost, planned_epochs(estimator, len(self.y)))
             if broken:
                 info["infeasible"] = "; ".join(broken)
                 raise optuna.TrialPruned(f"infeasible: {info['infeasible']}")

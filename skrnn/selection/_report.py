@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._criteria import CELL_NAMES, CELLS, DataProfile, Recommendation, format_steps
+from ._baseline import Baseline
+from ._criteria import CELL_NAMES, CELLS, AsDict, DataProfile, Recommendation, format_steps
 from ._decision import Decision
 
 _COLORS = {"gru": "tab:blue", "lstm": "tab:orange"}
@@ -43,6 +44,54 @@ def cell_summary(records, cell: str) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class RunSettings(AsDict):
+    """How the selection was run, as the report states it.
+
+    Attributes
+    ----------
+    scoring : str
+        Name of the score (greater is better).
+    validation : str
+        The validation scheme.
+    validation_reason : str or None
+        Why the scheme was chosen automatically (None if the user chose it).
+    noise : str
+        How the score's standard error is estimated.
+    n_trials : int or None
+        Trials asked for, in the whole study.
+    timeout : float or None
+        Seconds the search of this fit could take.
+    max_epochs : int
+        Epoch budget of each fit.
+    constraints : dict
+        The user's limits (None where unset).
+    baseline : Baseline
+        The validated score of a constant model on the same splits.
+    n_counted : int
+        Trials the study holds after this fit (complete, pruned, failed, running).
+    search_seconds : float
+        Time the search of this fit took.
+    """
+
+    scoring: str
+    validation: str
+    validation_reason: str | None
+    noise: str
+    n_trials: int | None
+    timeout: float | None
+    max_epochs: int
+    constraints: dict
+    baseline: Baseline
+    n_counted: int
+    search_seconds: float
+
+    @property
+    def cut_short(self) -> bool:
+        """Whether the study holds fewer trials than asked for."""
+        return self.n_trials is not None and self.n_counted < self.n_trials
+
+
 def _num(value, fmt: str = "{:.4g}", missing: str = "-") -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return missing
@@ -61,8 +110,9 @@ class SelectionReport:
     ----------
     profile : DataProfile
         The training data: sequences, lengths, features, task.
-    settings : dict
-        Scoring, validation scheme, budget, epochs and constraints of the run.
+    settings : RunSettings
+        Scoring, validation scheme, baseline, budget, epochs and constraints
+        of the run.
     reference : dict
         The configuration at which :attr:`costs` were measured.
     costs : dict
@@ -106,7 +156,7 @@ class SelectionReport:
     """
 
     profile: DataProfile
-    settings: dict
+    settings: RunSettings
     reference: dict
     costs: dict
     recommendation: Recommendation
@@ -133,7 +183,7 @@ class SelectionReport:
         return _plain(
             {
                 "profile": self.profile.to_dict(),
-                "settings": self.settings,
+                "settings": self.settings.to_dict(),
                 "reference": self.reference,
                 "costs": {c: cost.to_dict() for c, cost in self.costs.items()},
                 "recommendation": self.recommendation.to_dict(),
@@ -157,20 +207,30 @@ class SelectionReport:
             lengths += (
                 f" (patch_size={p.patch_size}: {format_steps(p.recurrent_steps)} recurrent steps)"
             )
-        budget = "unlimited" if s["n_trials"] is None else f"{s['n_trials']} trials in total"
-        timeout = "none" if s["timeout"] is None else f"{s['timeout']:g} s"
-        constraints = ", ".join(f"{k}={v:g}" for k, v in s["constraints"].items() if v is not None)
+        budget = "unlimited" if s.n_trials is None else f"{s.n_trials} trials in total"
+        timeout = "none" if s.timeout is None else f"{s.timeout:g} s"
+        constraints = ", ".join(f"{k}={v:g}" for k, v in s.constraints.items() if v is not None)
         lines = [
             "GRU or LSTM? ArchitectureSelector report",
             "=" * 40,
             f"Data         {p.n_sequences:,} sequences of {p.n_features} feature(s), "
             f"{lengths}; {task}",
-            f"Validation   {s['validation']}; score: {s['scoring']} (higher is better)",
-            f"Noise        {s['noise']}",
-            f"Budget       {budget} (timeout {timeout}), at most {s['max_epochs']} epochs per fit",
+            f"Validation   {s.validation}; score: {s.scoring} (higher is better)",
+            *([f"             ({s.validation_reason})"] if s.validation_reason else []),
+            f"Noise        {s.noise}",
+            f"Baseline     {s.baseline.name}: {_num(s.baseline.score)} (a model that learns "
+            "nothing, validated the same way)",
+            f"Budget       {budget} (timeout {timeout}), at most {s.max_epochs} epochs per fit",
             f"Constraints  {constraints or 'none'}",
             "",
         ]
+        if s.cut_short:
+            lines[-1:] = [
+                f"Search cut short: the study holds {s.n_counted} of the {s.n_trials} trials "
+                f"asked for after {s.search_seconds:.3g} s"
+                + (f" (timeout {s.timeout:g} s)." if s.timeout is not None else "."),
+                "",
+            ]
         if self.costs:
             ref = ", ".join(f"{k}={v}" for k, v in self.reference.items())
             lines += [f"Cost measured on this machine ({ref}):", _cost_table(self.costs), ""]
@@ -189,6 +249,9 @@ class SelectionReport:
                 "",
             ]
         lines += [f"Decision: {CELL_NAMES[self.decision.cell]}", f"  {self.decision.reason}"]
+        warning = self._baseline_warning()
+        if warning:
+            lines.append(f"  WARNING: {warning}")
         params = ", ".join(
             f"{k}={_num(v, '{:.3g}') if isinstance(v, float) else v}"
             for k, v in self.best_params.items()
@@ -201,7 +264,23 @@ class SelectionReport:
                 f"  Refitted on all {p.n_sequences:,} sequences in {f['fit_seconds']:.3g} s: "
                 f"{f['n_params']:,} parameters, predict {f['latency_ms']:.3g} ms per sequence."
             )
+            if f.get("warning"):
+                lines.append(f"  WARNING: {f['warning']}")
         return "\n".join(lines)
+
+    def _baseline_warning(self) -> str | None:
+        """A line when the winner is not clearly better than a model that learns nothing."""
+        base = self.settings.baseline.score
+        best = self.cells[self.decision.cell]
+        score, se = best["best_score"], best["best_score_se"] or 0.0
+        if base is None or score is None or score - base > se:
+            return None
+        return (
+            f"the best validated score {_num(score)} is not clearly above the "
+            f"{self.settings.baseline.name} baseline {_num(base)} (difference "
+            f"{score - base:.2g}, standard error {se:.2g}): the models may not have learnt "
+            "anything the baseline does not know."
+        )
 
     def __repr__(self) -> str:
         return f"SelectionReport(architecture={self.decision.cell!r}, trials={len(self.records)})"
@@ -269,7 +348,7 @@ class SelectionReport:
                 "(or pip install skrnn[plot])."
             ) from exc
         fig, (ax_trials, ax_cost) = plt.subplots(1, 2, figsize=figsize)
-        scoring = self.settings["scoring"]
+        scoring = self.settings.scoring
         for cell in CELLS:
             mine = [r for r in self.records if r.cell == cell]
             if not mine:

@@ -17,16 +17,14 @@ from optuna.storages import BaseStorage
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import check_scoring, get_scorer_names
-from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._tags import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .._dataset import StratifiedSplit
 from .._validation import (
     check_classification_labels,
     check_consistent_length,
@@ -35,14 +33,16 @@ from .._validation import (
     check_sequences,
 )
 from ..regressor import RecurrentRegressor
+from ._baseline import baseline_score
 from ._cost import count_parameters, predict_latency_ms, probe_cost
 from ._criteria import Constraints, profile_data, recommend
 from ._decision import decide
 from ._noise import N_BOOTSTRAP
-from ._objective import Objective, make_estimator
+from ._objective import Objective, make_estimator, planned_epochs
 from ._pruning import CellwisePruner
 from ._records import ATTR, record_from_trial
-from ._report import SelectionReport
+from ._report import RunSettings, SelectionReport
+from ._scheme import choose_scheme
 from ._space import SearchSpace, check_param_names
 from ._storage import fail_orphaned_trials, resolve_storage
 
@@ -132,9 +132,13 @@ class ArchitectureSelector(BaseEstimator):
         Fixed parameters of every trial's estimator and of the refit, e.g.
         ``{"scaling": "sequence", "early_stopping": True}``. A parameter of
         the default search space given here is no longer searched.
-    max_epochs : int, default=50
+    max_epochs : int or "auto", default="auto"
         Epoch budget of each fit (trials and refit); training may stop
-        earlier (see the estimators' ``patience``) or be pruned.
+        earlier (see the estimators' ``patience``) or be pruned. ``"auto"``:
+        each fit plans its epochs as the estimators do by default (enough for
+        ``min_steps`` optimizer steps, at least 100), so every trial trains
+        like the default estimator; the report shows the typical trial's
+        epochs. An int trades accuracy for more trials in a time budget.
     sampler : optuna.samplers.BaseSampler or None, default=None
         ``None``: ``TPESampler`` seeded by ``random_state``. A copy is used, so
         repeated fits start from the same sampler state.
@@ -246,7 +250,7 @@ class ArchitectureSelector(BaseEstimator):
         "cv": ["cv_object", None],
         "search_space": [dict, None],
         "estimator_params": [dict, None],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "sampler": [BaseSampler, None],
         "pruner": [BasePruner, None],
         "storage": [str, BaseStorage, None],
@@ -271,7 +275,7 @@ class ArchitectureSelector(BaseEstimator):
         cv=None,
         search_space=None,
         estimator_params=None,
-        max_epochs=50,
+        max_epochs="auto",
         sampler=None,
         pruner=None,
         storage=None,
@@ -327,12 +331,25 @@ class ArchitectureSelector(BaseEstimator):
         classification = self.task_ == "classification"
         space, fixed = self._search_space()
         constraints = Constraints(self.max_params, self.max_latency_ms, self.max_fit_seconds)
-        splits, validation = self._splits(len(y), y, classification)
+        scheme = choose_scheme(
+            len(y), y, classification=classification,
+            validation_fraction=self.validation_fraction, cv=self.cv,
+            seed=_split_seed(self.random_state),
+        )
+        splits, validation = scheme.splits, scheme.description
         self.scorer_ = check_scoring(make_estimator(self.task_, "gru", fixed), self.scoring)
+        baseline = baseline_score(self.scorer_, splits, y, classification=classification)
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
         # Latencies are measured on one sequence of median length.
         X_one = _safe_indexing(X, [int(np.argsort(sequences.lengths)[len(y) // 2])])
+
+        # Epochs of a typical trial, for the budget rule, the pruner and the report.
+        typical = make_estimator(
+            self.task_, "gru", {**fixed, **space.typical(_ESTIMATOR_DEFAULTS),
+                                "max_epochs": self.max_epochs},
+        )
+        epochs = planned_epochs(typical, len(splits[0][0]))
 
         # 1. The criteria, fed with this machine's measured costs.
         costs, reference, unavailable = self._measure(space, fixed, X, y, X_one, seed)
@@ -349,7 +366,7 @@ class ArchitectureSelector(BaseEstimator):
             costs=costs,
             n_trials=self.n_trials,
             timeout=self.timeout,
-            max_epochs=self.max_epochs,
+            max_epochs=epochs,
             n_fits=len(splits),
             candidates=space.cells,
             unavailable=unavailable,
@@ -375,8 +392,10 @@ class ArchitectureSelector(BaseEstimator):
             seed=seed,
         )
         with _optuna_logging(self.verbose):
-            self.study_ = self._study(self.recommendation_.cells, seed, validation)
+            self.study_ = self._study(self.recommendation_.cells, seed, validation, epochs)
+            search_start = time.perf_counter()
             self._optimize(self.study_, objective, space, self.recommendation_.cells)
+            search_seconds = time.perf_counter() - search_start
 
         # 3. The decision, from every trial of the study, and the refit.
         trials = self.study_.get_trials(deepcopy=False)
@@ -397,17 +416,30 @@ class ArchitectureSelector(BaseEstimator):
                 y,
                 X_one,
             )
+        settings = RunSettings(
+            scoring=_scoring_name(self.scoring, classification),
+            validation=validation,
+            validation_reason=scheme.reason,
+            noise=_noise_text(len(splits)),
+            n_trials=self.n_trials,
+            timeout=self.timeout,
+            max_epochs=epochs,
+            constraints=constraints.to_dict(),
+            baseline=baseline,
+            n_counted=len(self.study_.get_trials(deepcopy=False, states=_COUNTED)),
+            search_seconds=search_seconds,
+        )
+        if settings.cut_short:
+            warnings.warn(
+                f"ArchitectureSelector: the search was cut short: the study holds "
+                f"{settings.n_counted} of the {self.n_trials} trials asked for "
+                f"(timeout={self.timeout}).",
+                UserWarning,
+                stacklevel=2,
+            )
         self.report_ = SelectionReport(
             profile=profile,
-            settings={
-                "scoring": _scoring_name(self.scoring, classification),
-                "validation": validation,
-                "noise": _noise_text(len(splits)),
-                "n_trials": self.n_trials,
-                "timeout": self.timeout,
-                "max_epochs": self.max_epochs,
-                "constraints": constraints.to_dict(),
-            },
+            settings=settings,
             reference=reference,
             costs=costs,
             recommendation=self.recommendation_,
@@ -470,15 +502,42 @@ class ArchitectureSelector(BaseEstimator):
         return make_estimator(self.task_, "gru", typical)._resolve_patch_size(sequences)
 
     def _refit(self, cell, params, seed, X, y, X_one) -> dict:
-        """Refit the winner on all the data (seeded like its trial); its cost."""
+        """Refit the winner on all the data (seeded like its trial); its cost.
+
+        A refit that learns nothing (the estimator's ConvergenceWarning: its
+        training loss stayed at a constant prediction's) is retried once with
+        another seed; if that fails too, the report says so with the numbers.
+        """
         start = time.perf_counter()
-        self.best_estimator_ = make_estimator(
-            self.task_, cell, {**params, "max_epochs": self.max_epochs, "random_state": seed}
-        ).fit(X, y)
+        warning = None
+        for attempt, attempt_seed in enumerate((seed, None if seed is None else seed + 1)):
+            model = make_estimator(
+                self.task_, cell,
+                {**params, "max_epochs": self.max_epochs, "random_state": attempt_seed},
+            )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
+                model.fit(X, y)
+            failed = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+            for w in caught:  # other warnings reach the user as usual
+                if w not in failed:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            if not failed:
+                warning = None if attempt == 0 else (
+                    f"the refit with the trial's seed ({seed}) learnt nothing; the retry with "
+                    f"seed {attempt_seed} did."
+                )
+                break
+            warning = f"the refit on all the data learnt nothing: {failed[0].message}"
+        if warning and warning.startswith("the refit on all"):
+            warnings.warn(f"ArchitectureSelector: {warning}", ConvergenceWarning, stacklevel=3)
+        self.best_estimator_ = model
         return {
             "fit_seconds": time.perf_counter() - start,
             "n_params": count_parameters(self.best_estimator_),
             "latency_ms": predict_latency_ms(self.best_estimator_, X_one),
+            "attempts": attempt + 1,
+            "warning": warning,
         }
 
     def _resolve_task(self, y) -> str:
@@ -500,35 +559,7 @@ class ArchitectureSelector(BaseEstimator):
         # A parameter fixed in estimator_params leaves the default search space.
         return SearchSpace(self.search_space, names, exclude=fixed), fixed
 
-    def _splits(self, n: int, y, classification: bool):
-        """The validation scheme: a list of (train, valid) index arrays, described."""
-        if self.cv is not None:
-            cv = check_cv(self.cv, y, classifier=classification)
-            splits = list(cv.split(np.zeros((n, 1)), y))
-            return splits, f"{len(splits)}-fold cross-validation ({type(cv).__name__})"
-        n_valid = int(round(self.validation_fraction * n))
-        if n_valid < 1 or n - n_valid < 2:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} of {n} sequences leaves "
-                f"{n_valid} for validation and {n - n_valid} for training; need at least 1 "
-                "and 2. Pass more data or change validation_fraction."
-            )
-        if classification:
-            # Classification data is often sorted by class, so a tail would be
-            # a biased holdout: hold out a seeded, class-stratified sample (the
-            # estimators' early stopping does the same).
-            split = StratifiedSplit(self.validation_fraction, seed=_split_seed(self.random_state))
-            train, valid = split.indices(n, y)
-            described = (
-                f"a stratified random {self.validation_fraction:.0%} of the sequences "
-                f"({n_valid}) held out"
-            )
-            return [(train, valid)], described
-        train, valid = np.arange(n - n_valid), np.arange(n - n_valid, n)
-        described = f"last {self.validation_fraction:.0%} of the sequences ({n_valid}) held out"
-        return [(train, valid)], described
-
-    def _study(self, cells, seed, validation):
+    def _study(self, cells, seed, validation, epochs):
         sampler = (
             copy.deepcopy(self.sampler)
             if self.sampler is not None
@@ -544,7 +575,7 @@ class ArchitectureSelector(BaseEstimator):
             copy.deepcopy(self.pruner)
             if self.pruner is not None
             else CellwisePruner(
-                MedianPruner(n_startup_trials=3, n_warmup_steps=max(1, self.max_epochs // 5))
+                MedianPruner(n_startup_trials=3, n_warmup_steps=max(1, epochs // 5))
             )
         )
         study = optuna.create_study(

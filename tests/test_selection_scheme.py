@@ -1,0 +1,110 @@
+"""Validation by data size, the constant-model baseline, and what the report says of them."""
+
+import numpy as np
+import pytest
+from conftest import make_sine_classes
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
+
+from skrnn import ArchitectureSelector, GRUClassifier
+from skrnn.selection._baseline import baseline_score
+from skrnn.selection._decision import decide
+from skrnn.selection._records import TrialRecord
+from skrnn.selection._scheme import AUTO_FOLDS, MIN_HOLDOUT, choose_scheme
+
+QUICK = dict(n_trials=2, max_epochs=2, search_space={"hidden_size": 4, "num_layers": 1,
+                                                      "dropout": 0.0, "batch_size": 32})
+
+
+# ---------------------------------------------------------------- scheme
+def test_small_data_switches_to_k_fold():
+    y = np.tile([0, 1], 50)  # 100 sequences: a 20 % holdout would be 20 < 50
+    scheme = choose_scheme(100, y, classification=True, validation_fraction=0.2, cv=None,
+                           seed=0)
+    assert scheme.n_folds == AUTO_FOLDS and "stratified" in scheme.description
+    assert f"fewer than {MIN_HOLDOUT}" in scheme.reason
+    valid = np.sort(np.concatenate([v for _, v in scheme.splits]))
+    np.testing.assert_array_equal(valid, np.arange(100))  # every sequence validated once
+
+
+def test_enough_data_keeps_the_holdout():
+    scheme = choose_scheme(400, np.arange(400.0), classification=False,
+                           validation_fraction=0.2, cv=None, seed=0)
+    assert scheme.n_folds == 1 and scheme.reason is None
+    np.testing.assert_array_equal(scheme.splits[0][1], np.arange(320, 400))  # the tail
+
+
+def test_regression_folds_are_contiguous_blocks():
+    scheme = choose_scheme(60, np.arange(60.0), classification=False,
+                           validation_fraction=0.2, cv=None, seed=0)
+    assert "contiguous" in scheme.description
+    for _, valid in scheme.splits:
+        np.testing.assert_array_equal(valid, np.arange(valid[0], valid[-1] + 1))
+
+
+def test_a_class_with_one_sequence_keeps_the_holdout():
+    y = np.array([0] * 30 + [1])
+    scheme = choose_scheme(31, y, classification=True, validation_fraction=0.2, cv=None,
+                           seed=0)
+    assert scheme.n_folds == 1
+
+
+def test_the_users_cv_is_used_as_given():
+    scheme = choose_scheme(40, np.arange(40.0), classification=False,
+                           validation_fraction=0.2, cv=3, seed=0)
+    assert scheme.n_folds == 3 and scheme.reason is None
+
+
+# -------------------------------------------------------------- baseline
+def test_baseline_is_the_majority_class_on_the_same_splits():
+    y = np.array([0] * 30 + [1] * 10)
+    scheme = choose_scheme(40, y, classification=True, validation_fraction=0.2, cv=None,
+                           seed=0)
+    scorer = check_scoring(GRUClassifier())
+    base = baseline_score(scorer, scheme.splits, y, classification=True)
+    assert base.name == "majority class" and base.score == pytest.approx(0.75)
+
+
+# ---------------------------------------------------------------- report
+def test_report_states_scheme_baseline_and_flags_a_model_at_baseline():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 10)), np.tile(["a", "b"], 30)  # labels unrelated to X
+    with pytest.warns(ConvergenceWarning):
+        sel = ArchitectureSelector(**QUICK, random_state=0).fit(X, y)
+    text = str(sel.report_)
+    assert "5-fold cross-validation (stratified), chosen automatically" in text
+    assert "a 20% holdout would be 12 sequences" in text
+    assert "Baseline     majority class: 0.5" in text
+    assert "not clearly above the majority class baseline" in text
+    assert sel.report_.to_dict()["settings"]["baseline"]["score"] == pytest.approx(0.5)
+
+
+def test_a_timeout_that_cuts_the_search_short_is_reported():
+    X, y = make_sine_classes(n=60, T=20)
+    with pytest.warns(UserWarning, match="cut short: the study holds 1 of the 50 trials"):
+        sel = ArchitectureSelector(**{**QUICK, "n_trials": 50}, timeout=1e-3,
+                                   random_state=0).fit(X, y)
+    assert "Search cut short: the study holds 1 of the 50 trials" in str(sel.report_)
+    assert sel.report_.settings.cut_short
+
+
+def test_the_noise_comparison_is_a_ratio():
+    records = [
+        TrialRecord(0, "gru", "complete", score=0.70, score_se=0.1, seconds_per_epoch=1.0),
+        TrialRecord(1, "lstm", "complete", score=0.50, score_se=0.1, seconds_per_epoch=2.0),
+    ]
+    decision = decide(records)
+    assert "the difference 0.2 is 1.4x its standard error (0.14): significant" in decision.reason
+    records[1] = TrialRecord(1, "lstm", "complete", score=0.60, score_se=0.1,
+                             seconds_per_epoch=0.5)
+    decision = decide(records)
+    assert decision.tie and "0.7x its standard error (0.14): not significant" in decision.reason
+
+
+def test_a_refit_that_learns_nothing_is_retried_and_reported():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 10)), np.tile([0.0, 1.0], 30) + 0 * rng.normal(size=60)
+    with pytest.warns(ConvergenceWarning, match="refit on all the data learnt nothing"):
+        sel = ArchitectureSelector(**QUICK, random_state=0).fit(X, y)
+    assert sel.report_.final_model["attempts"] == 2
+    assert "WARNING: the refit on all the data learnt nothing" in str(sel.report_)

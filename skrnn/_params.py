@@ -159,8 +159,9 @@ PARAMS = (
     Param("max_epochs", "auto", _POSITIVE_INT + (StrOptions({"auto"}),), "training", """
         int or "auto"
         Maximum number of passes over the training data. ``"auto"`` plans
-        enough epochs for ``min_steps`` optimizer steps, and at least 100;
-        the resolved plan is ``training_plan_``.
+        enough epochs for ``min_steps`` optimizer steps, and at least for the
+        steps of 100 epochs in batches of 32 (so large data sets train as
+        long as before); the resolved plan is ``training_plan_``.
         """),
     Param("batch_size", "auto", _POSITIVE_INT + (StrOptions({"auto"}),), "training", """
         int or "auto"

@@ -35,7 +35,8 @@ from skorch.callbacks import Callback
 #: ``batch_size="auto"``: about this many batches per epoch, within the bounds below.
 AUTO_BATCHES_PER_EPOCH = 16
 AUTO_BATCH_MIN, AUTO_BATCH_MAX = 8, 32
-#: ``max_epochs="auto"`` plans at least this many epochs (and ``min_steps`` steps).
+#: ``max_epochs="auto"`` plans at least the steps of this many epochs in batches
+#: of AUTO_BATCH_MAX (the earlier default schedule), and at least ``min_steps``.
 AUTO_MIN_EPOCHS = 100
 #: ``warmup_steps="auto"``: this share of the planned steps, at most AUTO_WARMUP_MAX.
 AUTO_WARMUP_SHARE, AUTO_WARMUP_MAX = 0.05, 100
@@ -95,8 +96,11 @@ def plan_training(n_train: int, *, batch_size, max_epochs, min_steps: int,
         ``"auto"``: ``n_train // 16`` clipped to [8, 32], so a small data set
         still gets about 16 steps per epoch and a large one keeps batches of 32.
     max_epochs : int or "auto"
-        ``"auto"``: enough epochs for ``min_steps`` optimizer steps, and at
-        least 100.
+        ``"auto"``: enough epochs for ``max(min_steps, 100 * ceil(n_train /
+        32))`` optimizer steps, i.e. at least ``min_steps`` steps and at least
+        the steps of 100 epochs in batches of 32 (the schedule that large
+        data sets had before): small and medium data sets get ``min_steps``
+        steps, large ones 100 epochs of batches of 32 as before.
     min_steps : int
         Optimizer steps before the plateau rule may stop training (capped at
         the planned number of steps).
@@ -111,7 +115,8 @@ def plan_training(n_train: int, *, batch_size, max_epochs, min_steps: int,
     batch_size = resolve_batch_size(n_train, batch_size)
     steps_per_epoch = -(-n_train // batch_size)
     if max_epochs == "auto":
-        max_epochs = max(AUTO_MIN_EPOCHS, -(-min_steps // steps_per_epoch))
+        steps = max(min_steps, AUTO_MIN_EPOCHS * -(-n_train // AUTO_BATCH_MAX))
+        max_epochs = -(-steps // steps_per_epoch)
     total = max_epochs * steps_per_epoch
     if warmup_steps == "auto":
         warmup_steps = min(AUTO_WARMUP_MAX, int(AUTO_WARMUP_SHARE * total))

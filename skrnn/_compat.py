@@ -47,8 +47,9 @@ def study_storage(study):
 
 
 def trial_id(trial) -> int:
-    """The storage id of a ``FrozenTrial`` (``FrozenTrial._trial_id``).
+    """The storage id of a ``Trial`` or ``FrozenTrial`` (their ``_trial_id``).
 
-    Storage methods take this id, not the trial's ``number``.
+    Storage methods take this id, not the trial's ``number``; neither class
+    exposes it publicly.
     """
     return trial._trial_id

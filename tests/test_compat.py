@@ -68,8 +68,8 @@ def test_study_storage_is_a_base_storage():
     study = optuna.create_study()
     storage = _compat.study_storage(study)
     assert isinstance(storage, BaseStorage)
-    trial = study.ask()
-    assert storage.get_trial(trial._trial_id).number == trial.number
+    trial = study.ask()  # a Trial, as skrnn's heartbeat test uses
+    assert storage.get_trial(_compat.trial_id(trial)).number == trial.number
 
 
 def test_frozen_trial_id_addresses_the_storage():

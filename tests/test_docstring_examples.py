@@ -24,9 +24,8 @@ def _docstring_tests():
     return sorted(found.values(), key=lambda t: t.name)
 
 
+# Not slow: the estimator and selector examples train a few epochs (13 s in all).
 TESTS = _docstring_tests()
-# The ones that train networks or run a study, seconds each.
-SLOW = ("Classifier", "Regressor", "ArchitectureSelector", "SelectionReport", "Decision")
 
 
 def test_the_finder_sees_the_public_objects():
@@ -39,11 +38,7 @@ def test_the_finder_sees_the_public_objects():
     } <= names
 
 
-@pytest.mark.parametrize(
-    "test",
-    [pytest.param(t, marks=pytest.mark.slow) if any(s in t.name for s in SLOW) else t for t in TESTS],
-    ids=[t.name for t in TESTS],
-)
+@pytest.mark.parametrize("test", TESTS, ids=[t.name for t in TESTS])
 def test_docstring_example(test):
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     test.globs = dict(test.globs)  # a fresh copy: examples must not leak into each other

@@ -69,6 +69,7 @@ def test_cross_val_score_on_classifier(sine_classes):
     assert scores.mean() > 0.6  # chance is 1/3
 
 
+@pytest.mark.slow
 def test_optuna_search_over_cell_and_hidden_size(sum_regression):
     X, y = sum_regression
     search = OptunaSearchCV(

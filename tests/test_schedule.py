@@ -97,6 +97,7 @@ class BlowUpLastEpoch(Callback):
                 group["lr"] = 50.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("Estimator", CLASSIFIERS)
 def test_a_blow_up_in_the_last_epoch_is_not_returned(Estimator):
     X, y = make_sine_classes(n=96, T=20, seed=1)
@@ -138,6 +139,7 @@ def test_a_fit_that_learns_nothing_says_so():
         GRUClassifier(lr=1e-9, max_epochs=3, random_state=0).fit(X, y)
 
 
+@pytest.mark.slow
 def test_a_fit_that_learns_does_not_warn(sum_regression):
     X, y = sum_regression
     with warnings.catch_warnings():

@@ -70,7 +70,8 @@ def test_ragged_list_problems(Est, rng):
 def test_empty_X_says_it_is_empty(X, shown, rng):
     with pytest.raises(ValueError, match=rf"X is empty: 0 sequences {shown}; at least 1"):
         GRURegressor(**FAST).fit(X, [])
-    est = GRURegressor(**{**FAST, "max_epochs": 2, "hidden_size": 4}).fit(rng.normal(size=(10, 5)), rng.normal(size=10))
+    est = GRURegressor(**{**FAST, "max_epochs": 2, "hidden_size": 4})
+    est.fit(rng.normal(size=(10, 5)), rng.normal(size=10))
     with pytest.raises(ValueError, match="X is empty: 0 sequences"):
         est.predict(X)
 
@@ -135,7 +136,8 @@ def test_predict_before_fit(Est, rng):
 
 @pytest.mark.parametrize("Est", FIXED_CELL)
 def test_wrong_feature_count_at_predict(Est, rng):
-    est = Est(**{**FAST, "max_epochs": 2, "hidden_size": 4}).fit(rng.normal(size=(10, 5, 2)), _y(Est, 10, rng))
+    est = Est(**{**FAST, "max_epochs": 2, "hidden_size": 4})
+    est.fit(rng.normal(size=(10, 5, 2)), _y(Est, 10, rng))
     with pytest.raises(ValueError, match="X has 3 features per time step.*expecting 2"):
         est.predict(rng.normal(size=(4, 5, 3)))
     with pytest.raises(ValueError, match="X has 1 features per time step"):

@@ -47,7 +47,8 @@ def _inputs(rng, d):
 @pytest.mark.parametrize("pooling", ["mean", "last"])
 def test_parity_cells_patching_pooling(Est, patch_size, pooling, rng):
     X = rng.normal(size=(30, 9, 2))
-    est = Est(patch_size=patch_size, pooling=pooling, **{**FAST, "max_epochs": 2}).fit(X, _target(Est, 30, rng))
+    est = Est(patch_size=patch_size, pooling=pooling, **{**FAST, "max_epochs": 2})
+    est.fit(X, _target(Est, 30, rng))
     for data in _inputs(rng, 2):
         _assert_parity(est, data)
 
@@ -57,7 +58,10 @@ def test_parity_cells_patching_pooling(Est, patch_size, pooling, rng):
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 def test_parity_scaling_bidirectional_stacked(Est, scaling, cell, rng):
     X = 3 + 2 * rng.normal(size=(30, 8, 3))
-    est = Est(cell, scaling=scaling, bidirectional=True, num_layers=2, patch_size=2, **{**FAST, "max_epochs": 2})
+    est = Est(
+        cell, scaling=scaling, bidirectional=True, num_layers=2, patch_size=2,
+        **{**FAST, "max_epochs": 2},
+    )
     est.fit(X, _target(Est, 30, rng))
     for data in _inputs(rng, 3):
         _assert_parity(est, data)
@@ -88,7 +92,8 @@ def test_to_onnx_file_runs_in_onnxruntime(Est, rng, tmp_path):
 
 def test_pickle_drops_the_session_and_rebuilds_it(rng):
     X = rng.normal(size=(30, 9, 2))
-    est = GRUClassifier(inference="onnx", **{**FAST, "max_epochs": 2}).fit(X, _target(GRUClassifier, 30, rng))
+    est = GRUClassifier(inference="onnx", **{**FAST, "max_epochs": 2})
+    est.fit(X, _target(GRUClassifier, 30, rng))
     expected = est.predict_proba(X)
     assert est._onnx is not None
     state = est.__getstate__()
@@ -126,7 +131,8 @@ def test_unfitted_raises_not_fitted(Est, rng, tmp_path):
 
 
 def test_clear_error_without_onnxruntime(rng, monkeypatch):
-    est = GRURegressor(inference="onnx", **{**FAST, "max_epochs": 2}).fit(rng.normal(size=(10, 5)), rng.normal(size=10))
+    est = GRURegressor(inference="onnx", **{**FAST, "max_epochs": 2})
+    est.fit(rng.normal(size=(10, 5)), rng.normal(size=10))
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(ImportError, match=r"pip install 'skrnn\[onnx\]'"):
         est.predict(rng.normal(size=(2, 5)))

@@ -9,6 +9,11 @@ Usage::
     python3 dev.py bench       # set up, then run the benchmark suite
     python3 dev.py setup       # only set up
 
+Arguments after ``test`` go to pytest: ``python3 dev.py test -m "not slow"``
+skips the tests marked ``slow`` (docs build, examples, worker processes and
+storages, estimator checks, long fits) -- a quick check while editing; the
+plain ``python3 dev.py test`` runs everything.
+
 Needs nothing but Python >= 3.10 with pip. The environment lives in ``.venv``
 (override with ``SKRNN_VENV``). Where the environment has no torch, the CPU
 build is installed first (``SKRNN_TORCH`` sets the requirement, default

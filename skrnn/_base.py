@@ -20,6 +20,7 @@ from skorch.callbacks import GradientNormClipping, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
 
 from ._callbacks import FiniteLossGuard
+from ._compat import tensor_version
 from ._dataset import SequenceBatches, SequenceDataset, TailSplit, n_held_out
 from ._inference import check_fitted, check_predict_input, torch_output
 from ._module import RecurrentNetwork
@@ -283,13 +284,13 @@ class RecurrentEstimatorBase(BaseEstimator):
         cached = getattr(self, "_onnx", None)
         if cached is not None:
             owner, tensors, versions, session = cached
-            if owner is module and all(t._version == v for t, v in zip(tensors, versions, strict=True)):
+            if owner is module and all(tensor_version(t) == v for t, v in zip(tensors, versions, strict=True)):
                 return session
         tensors = list(module.state_dict(keep_vars=True).values())
         session = create_session(
             module, n_features=self.n_features_in_, probabilities=self._probabilities
         )
-        self._onnx = (module, tensors, [t._version for t in tensors], session)
+        self._onnx = (module, tensors, [tensor_version(t) for t in tensors], session)
         return session
 
     def to_onnx(self, path):

@@ -18,6 +18,7 @@ from skorch import NeuralNetClassifier, NeuralNetRegressor
 class _SkipRedundantModeSwitch:
     """Mixin: ``_set_training`` is a no-op when every module is already in that mode."""
 
+    # overrides skorch's private per-batch hook: see skrnn._compat.SKORCH_SET_TRAINING
     def _set_training(self, training=True):
         for name in self._modules + self._criteria:
             module = getattr(self, name + "_")

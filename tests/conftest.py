@@ -1,4 +1,4 @@
-"""Shared fixtures: small, fast data sets with known structure."""
+"""Shared fixtures and constants: fast fit settings, the estimator lists, small data sets."""
 
 import os
 import subprocess
@@ -12,11 +12,34 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+from skrnn import (  # noqa: E402
+    GRUClassifier,
+    GRURegressor,
+    LSTMClassifier,
+    LSTMRegressor,
+    RecurrentClassifier,
+    RecurrentRegressor,
+)
+
 # Each pytest-xdist worker is its own process; several workers each spinning
 # up all cores' worth of torch threads oversubscribe the CPU badly (measured:
 # 30x slower estimator checks). One thread per worker is fastest.
 if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)
+
+
+#: Settings of a quick fit: ``Est(**FAST)``; a test needing other values says
+#: so at the call site, e.g. ``Est(**{**FAST, "max_epochs": 2})``.
+FAST = dict(max_epochs=3, batch_size=32, hidden_size=8, random_state=0)
+#: The smallest fit, for tests that fit very many estimators (fuzzing).
+TINY = dict(max_epochs=1, hidden_size=2, batch_size=8, random_state=0)
+
+#: The estimators with a fixed cell, those with a ``cell`` parameter, all six.
+FIXED_CELL = [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier]
+WITH_CELL = [RecurrentRegressor, RecurrentClassifier]
+ALL_ESTIMATORS = WITH_CELL + FIXED_CELL
+REGRESSORS = [GRURegressor, LSTMRegressor]
+CLASSIFIERS = [GRUClassifier, LSTMClassifier]
 
 
 @pytest.fixture

@@ -5,21 +5,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_sum_regression
+from conftest import CLASSIFIERS, FAST, REGRESSORS, make_sum_regression
 from sklearn.metrics import accuracy_score
 
-from skrnn import (
-    GRUClassifier,
-    GRURegressor,
-    LSTMClassifier,
-    LSTMRegressor,
-    RecurrentClassifier,
-    RecurrentRegressor,
-)
+from skrnn import GRURegressor, LSTMClassifier, RecurrentClassifier, RecurrentRegressor
 
-FAST = dict(max_epochs=3, batch_size=32, hidden_size=8, random_state=0)
-REGRESSORS = [GRURegressor, LSTMRegressor]
-CLASSIFIERS = [GRUClassifier, LSTMClassifier]
 
 
 @pytest.mark.parametrize("Est", REGRESSORS)
@@ -149,6 +139,7 @@ def test_regressor_output_shape_follows_y(y_shape, rng):
     assert reg.n_outputs_ == (1 if len(y_shape) == 1 else y_shape[1])
 
 
+@pytest.mark.slow
 def test_multi_step_horizon_learns_each_output():
     # y[:, k] = sum of the window plus k: each output has its own offset
     X, base = make_sum_regression(n=200)
@@ -176,6 +167,7 @@ def test_classifier_labels_and_probabilities(Est, labels, rng):
     np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("Est", CLASSIFIERS)
 def test_classifier_learns_sine_frequencies(Est, sine_classes):
     X, y = sine_classes
@@ -184,6 +176,7 @@ def test_classifier_learns_sine_frequencies(Est, sine_classes):
     assert accuracy_score(y[100:], clf.predict(X[100:])) > 0.85
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("Est", REGRESSORS)
 def test_regressor_learns_sum_over_time(Est, sum_regression):
     X, y = sum_regression
@@ -191,6 +184,7 @@ def test_regressor_learns_sum_over_time(Est, sum_regression):
     assert reg.score(X[120:], y[120:]) > 0.8
 
 
+@pytest.mark.slow
 def test_classifier_accuracy_on_sklearn_blobs_as_sequences():
     # the accuracy half of sklearn's check_classifiers_train (expected to fail
     # on its other half, see test_sklearn_compat.py)
@@ -228,6 +222,7 @@ def test_inputs_are_never_modified(rng):
     np.testing.assert_array_equal(labels, copies[3])
 
 
+@pytest.mark.slow
 def test_sequence_scaling_extrapolates_a_trend():
     # trending series: values at test time lie above everything seen in fit
     t = np.arange(300, dtype=float)

@@ -11,10 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import skrnn
 import skrnn.datasets
 import skrnn.exceptions
 import skrnn.preprocessing
+
+pytestmark = pytest.mark.slow  # a Sphinx build of the whole documentation
 
 ROOT = Path(__file__).parents[1]
 GENERATED = ("_build", "auto_examples", "gen_modules", "sg_execution_times.rst")

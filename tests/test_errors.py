@@ -7,19 +7,18 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
+from conftest import CLASSIFIERS, FAST, FIXED_CELL, REGRESSORS
 from sklearn.exceptions import NotFittedError
 
-from skrnn import GRUClassifier, GRURegressor, LSTMClassifier, LSTMRegressor
+from skrnn import GRURegressor
 
-FAST = dict(max_epochs=2, batch_size=32, hidden_size=4, random_state=0)
-ALL = [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier]
 
 
 def _y(Est, n, rng):
     return rng.normal(size=n) if "Regressor" in Est.__name__ else rng.randint(0, 2, n)
 
 
-@pytest.mark.parametrize("Est", ALL)
+@pytest.mark.parametrize("Est", FIXED_CELL)
 @pytest.mark.parametrize(
     "bad, error, message",
     [
@@ -44,7 +43,7 @@ def test_bad_X_in_fit(Est, bad, error, message, rng):
         Est(**FAST).fit(bad(X), _y(Est, 10, rng))
 
 
-@pytest.mark.parametrize("Est", ALL)
+@pytest.mark.parametrize("Est", FIXED_CELL)
 def test_ragged_list_problems(Est, rng):
     y = _y(Est, 3, rng)
     with pytest.raises(ValueError, match=r"Inconsistent number of features.*X\[2\] has 3"):
@@ -71,7 +70,8 @@ def test_ragged_list_problems(Est, rng):
 def test_empty_X_says_it_is_empty(X, shown, rng):
     with pytest.raises(ValueError, match=rf"X is empty: 0 sequences {shown}; at least 1"):
         GRURegressor(**FAST).fit(X, [])
-    est = GRURegressor(**FAST).fit(rng.normal(size=(10, 5)), rng.normal(size=10))
+    est = GRURegressor(**{**FAST, "max_epochs": 2, "hidden_size": 4})
+    est.fit(rng.normal(size=(10, 5)), rng.normal(size=10))
     with pytest.raises(ValueError, match="X is empty: 0 sequences"):
         est.predict(X)
 
@@ -89,13 +89,13 @@ def test_invalid_device_string(rng):
         GRURegressor(device="gpu0", **FAST).fit(rng.normal(size=(10, 5)), rng.normal(size=10))
 
 
-@pytest.mark.parametrize("Est", ALL)
+@pytest.mark.parametrize("Est", FIXED_CELL)
 def test_length_mismatch(Est, rng):
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         Est(**FAST).fit(rng.normal(size=(10, 5)), _y(Est, 9, rng))
 
 
-@pytest.mark.parametrize("Est", [GRURegressor, LSTMRegressor])
+@pytest.mark.parametrize("Est", REGRESSORS)
 @pytest.mark.parametrize(
     "y, error, message",
     [
@@ -111,7 +111,7 @@ def test_bad_regression_target(Est, y, error, message, rng):
         Est(**FAST).fit(rng.normal(size=(10, 5)), y)
 
 
-@pytest.mark.parametrize("Est", [GRUClassifier, LSTMClassifier])
+@pytest.mark.parametrize("Est", CLASSIFIERS)
 def test_bad_classification_target(Est, rng):
     X = rng.normal(size=(10, 5))
     with pytest.raises(ValueError, match="greater than one"):
@@ -124,7 +124,7 @@ def test_bad_classification_target(Est, rng):
         Est(**FAST).fit(X, np.r_[np.nan, np.zeros(4), np.ones(5)])
 
 
-@pytest.mark.parametrize("Est", ALL)
+@pytest.mark.parametrize("Est", FIXED_CELL)
 def test_predict_before_fit(Est, rng):
     X = rng.normal(size=(4, 5))
     est = Est()
@@ -134,19 +134,20 @@ def test_predict_before_fit(Est, rng):
         est.score(X, _y(Est, 4, rng))
 
 
-@pytest.mark.parametrize("Est", ALL)
+@pytest.mark.parametrize("Est", FIXED_CELL)
 def test_wrong_feature_count_at_predict(Est, rng):
-    est = Est(**FAST).fit(rng.normal(size=(10, 5, 2)), _y(Est, 10, rng))
+    est = Est(**{**FAST, "max_epochs": 2, "hidden_size": 4})
+    est.fit(rng.normal(size=(10, 5, 2)), _y(Est, 10, rng))
     with pytest.raises(ValueError, match="X has 3 features per time step.*expecting 2"):
         est.predict(rng.normal(size=(4, 5, 3)))
     with pytest.raises(ValueError, match="X has 1 features per time step"):
         est.predict(rng.normal(size=(4, 5)))
 
 
-@pytest.mark.parametrize("Est", [GRUClassifier, LSTMClassifier])
+@pytest.mark.parametrize("Est", CLASSIFIERS)
 def test_unseen_labels_in_score(Est, rng):
     X = rng.normal(size=(10, 5))
-    clf = Est(**FAST).fit(X, ["a", "b"] * 5)
+    clf = Est(**{**FAST, "max_epochs": 2, "hidden_size": 4}).fit(X, ["a", "b"] * 5)
     with pytest.raises(ValueError, match=r"labels not seen during fit: \['z'\]"):
         clf.score(X, ["a", "z"] * 5)
 

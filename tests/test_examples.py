@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each example runs in its own interpreter
+
 EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.py"))
 EXEC_WITHOUT_FILE = (
     "import sys; exec(compile(sys.stdin.read(), 'example', 'exec'), {'__name__': '__main__'})"

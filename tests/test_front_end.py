@@ -5,11 +5,11 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from conftest import FAST, FIXED_CELL
 
-from skrnn import GRUClassifier, GRURegressor, LSTMClassifier, LSTMRegressor
+from skrnn import GRURegressor, LSTMClassifier
 from skrnn._module import ConvFrontEnd, RecurrentNetwork
 
-FAST = dict(max_epochs=3, batch_size=32, hidden_size=8, random_state=0)
 
 
 def _mask(lengths, total):
@@ -27,9 +27,12 @@ def test_conv_output_length_is_ceil_of_length_over_patch_size(stride, total):
     ragged = torch.tensor([total, max(1, total - 3), 1])
     out, lengths, mask = conv(torch.randn(3, total, 2), ragged, _mask(ragged, total))
     expected = [-(-int(n) // stride) for n in ragged]
+    assert out.shape == (3, max(expected), 4)
     if len(set(expected)) > 1:
         assert lengths.tolist() == expected
         assert mask.shape == (3, out.shape[1], 1)
+    else:  # the outputs are equally long: no longer ragged
+        assert lengths is None and mask is None
 
 
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
@@ -62,7 +65,7 @@ def test_conv_sees_overlapping_patches():
     assert changed.tolist() == [True, True, False, False]
 
 
-@pytest.mark.parametrize("Est", [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier])
+@pytest.mark.parametrize("Est", FIXED_CELL)
 def test_front_end_is_a_hyperparameter_of_every_estimator(Est, rng):
     X = rng.normal(size=(24, 30, 2))
     y = rng.randint(0, 2, 24) if "Classifier" in Est.__name__ else rng.normal(size=24)

@@ -14,10 +14,10 @@ import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from conftest import TINY
 
 from skrnn import GRUClassifier, LSTMRegressor
 
-TINY = dict(max_epochs=1, hidden_size=2, batch_size=8, random_state=0)
 OWN_CODE = ("/skrnn/", "/sklearn/utils/", "/sklearn/base.py")
 
 DTYPES = st.sampled_from(

@@ -47,6 +47,7 @@ def test_light_imports_do_not_load_torch_skorch_optuna(statement):
     assert heavy_loaded_after(statement) == "[]"
 
 
+@pytest.mark.slow
 def test_submodules_are_reachable_after_bare_import():
     out = run(
         """
@@ -58,6 +59,7 @@ def test_submodules_are_reachable_after_bare_import():
     assert out.split() == ["144", "from_channels_first"]
 
 
+@pytest.mark.slow
 def test_estimators_import_on_access():
     out = run(
         """

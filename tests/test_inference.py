@@ -2,20 +2,20 @@
 
 import numpy as np
 import pytest
+from conftest import FAST, FIXED_CELL
 
-from skrnn import GRUClassifier, GRURegressor, LSTMClassifier, LSTMRegressor
+from skrnn import GRURegressor
 from skrnn._base import _MIN_PREDICT_BATCH
 from skrnn._dataset import SequenceDataset
 from skrnn._validation import check_sequences
 
-FAST = dict(max_epochs=2, batch_size=32, hidden_size=8, random_state=0)
 
 
 def _fit(Est, X, rng, **params):
     y = rng.normal(size=len(X))
     if "Classifier" in Est.__name__:
         y = np.where(y > 0, "pos", "neg")
-    return Est(**{**FAST, **params}).fit(X, y)
+    return Est(**{**FAST, "max_epochs": 2, **params}).fit(X, y)
 
 
 def _skorch_output(est, X):
@@ -23,7 +23,7 @@ def _skorch_output(est, X):
     return est.net_.predict_proba(SequenceDataset(check_sequences(X)))
 
 
-@pytest.mark.parametrize("Est", [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier])
+@pytest.mark.parametrize("Est", FIXED_CELL)
 @pytest.mark.parametrize("patch_size", [1, 3])
 def test_identical_to_skorch_path(Est, patch_size, rng):
     X = rng.normal(size=(40, 11, 2))

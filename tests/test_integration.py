@@ -14,6 +14,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from conftest import FAST, FIXED_CELL
 
 from skrnn import (
     GRUClassifier,
@@ -24,7 +25,6 @@ from skrnn import (
     RecurrentRegressor,
 )
 
-FAST = dict(max_epochs=3, batch_size=32, hidden_size=8, random_state=0)
 
 
 def test_pipeline_with_a_preprocessing_step(sum_regression):
@@ -61,6 +61,7 @@ def test_grid_search_over_cell_and_hidden_size(sine_classes):
     assert search.best_estimator_.net_.module_.rnn.hidden_size == search.best_params_["hidden_size"]
 
 
+@pytest.mark.slow
 def test_cross_val_score_on_classifier(sine_classes):
     X, y = sine_classes
     scores = cross_val_score(GRUClassifier(random_state=0, max_epochs=30), X, y, cv=3)
@@ -68,6 +69,7 @@ def test_cross_val_score_on_classifier(sine_classes):
     assert scores.mean() > 0.6  # chance is 1/3
 
 
+@pytest.mark.slow
 def test_optuna_search_over_cell_and_hidden_size(sum_regression):
     X, y = sum_regression
     search = OptunaSearchCV(
@@ -99,7 +101,7 @@ def test_clone_keeps_params_and_drops_fit(Est, sum_regression):
     assert not hasattr(twin, "net_")
 
 
-@pytest.mark.parametrize("Est", [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier])
+@pytest.mark.parametrize("Est", FIXED_CELL)
 def test_pickle_round_trip_predicts_identically(Est, sum_regression, tmp_path):
     X, y = sum_regression
     y = y if "Regressor" in Est.__name__ else np.where(y > 0, "pos", "neg")
@@ -112,7 +114,7 @@ def test_pickle_round_trip_predicts_identically(Est, sum_regression, tmp_path):
         np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
 
 
-@pytest.mark.parametrize("Est", [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier])
+@pytest.mark.parametrize("Est", FIXED_CELL)
 def test_same_random_state_same_model(Est, sum_regression):
     X, y = sum_regression
     y = y if "Regressor" in Est.__name__ else y > 0
@@ -144,6 +146,7 @@ def test_history_and_n_iter(sum_regression):
     assert np.isfinite(reg.net_.history[:, "train_loss"]).all()
 
 
+@pytest.mark.slow
 def test_early_stopping_holds_out_the_tail_and_restores_best(sum_regression):
     X, y = sum_regression
     seen = {}

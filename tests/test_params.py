@@ -5,21 +5,10 @@ import inspect
 import re
 
 import pytest
+from conftest import ALL_ESTIMATORS, FIXED_CELL, WITH_CELL
 
-from skrnn import (
-    GRUClassifier,
-    GRURegressor,
-    LSTMClassifier,
-    LSTMRegressor,
-    RecurrentClassifier,
-    RecurrentRegressor,
-)
 from skrnn._module import RecurrentNetwork
 from skrnn._params import DEFAULTS, PARAMS, parameter_docs
-
-WITH_CELL = [RecurrentRegressor, RecurrentClassifier]
-FIXED_CELL = [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier]
-ESTIMATORS = WITH_CELL + FIXED_CELL
 
 
 def table(Est):
@@ -32,7 +21,7 @@ def test_table_names_are_unique():
     assert len(names) == len(set(names))
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("Est", ALL_ESTIMATORS)
 def test_signature_follows_the_table(Est):
     signature = inspect.signature(Est)
     assert list(signature.parameters) == [p.name for p in table(Est)]
@@ -44,13 +33,13 @@ def test_signature_follows_the_table(Est):
     assert Est().get_params() == {p.name: p.default for p in table(Est)}
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("Est", ALL_ESTIMATORS)
 def test_constraints_follow_the_table(Est):
     for p in PARAMS:
         assert Est._parameter_constraints[p.name] == list(p.constraints)
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("Est", ALL_ESTIMATORS)
 def test_docstring_documents_every_parameter(Est):
     # numpydoc's layout: "    name : type, default=value", the description below it
     section = Est.__doc__.split("Parameters\n    ----------\n")[1].split("\n    Attributes\n")[0]
@@ -66,7 +55,7 @@ def test_parameter_docs_cover_the_table():
         assert f"{p.name} : " in text
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("Est", ALL_ESTIMATORS)
 def test_misspelled_keyword_names_the_class(Est):
     message = rf"^{Est.__name__}\.__init__\(\) got an unexpected keyword argument 'hiden_size'"
     with pytest.raises(TypeError, match=message):

@@ -9,12 +9,11 @@ import torch
 from skorch.callbacks import Callback
 from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
+from conftest import FAST, FIXED_CELL
 
-from skrnn import GRUClassifier, GRURegressor, LSTMClassifier, LSTMRegressor
+from skrnn import GRURegressor, LSTMRegressor
 from skrnn.exceptions import InconsistentVersionWarning, TrainingDivergedError
 
-FAST = dict(max_epochs=3, batch_size=32, hidden_size=8, random_state=0)
-ALL = [GRURegressor, LSTMRegressor, GRUClassifier, LSTMClassifier]
 
 
 def _target(Est, y):
@@ -34,7 +33,7 @@ class _Poison(Callback):
                 net.module_.head.bias.fill_(self.value)
 
 
-@pytest.mark.parametrize("Est", ALL)
+@pytest.mark.parametrize("Est", FIXED_CELL)
 @pytest.mark.parametrize("value, word", [(float("nan"), "NaN"), (float("inf"), "(NaN|infinite)")])
 def test_non_finite_loss_stops_fit_naming_the_epoch(Est, value, word, sum_regression):
     X, y = sum_regression
@@ -68,7 +67,7 @@ class _InterruptAt(Callback):
             raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("Est", ALL)
+@pytest.mark.parametrize("Est", FIXED_CELL)
 def test_keyboard_interrupt_keeps_the_weights_reached(Est, sum_regression):
     X, y = sum_regression
     target = _target(Est, y)
@@ -91,7 +90,7 @@ def test_gradient_clip_keeps_a_large_step_finite(sum_regression):
     assert np.isfinite(reg.predict(X)).all()
 
 
-@pytest.mark.parametrize("Est", ALL)
+@pytest.mark.parametrize("Est", FIXED_CELL)
 def test_skorch_save_and_load_params_round_trip(Est, sum_regression, tmp_path):
     X, y = sum_regression
     target = _target(Est, y)

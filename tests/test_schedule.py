@@ -6,11 +6,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from conftest import make_sine_classes, make_sum_regression
+from conftest import CLASSIFIERS, REGRESSORS, make_sine_classes, make_sum_regression
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
-from skrnn import GRUClassifier, GRURegressor, LSTMClassifier, LSTMRegressor
+from skrnn import GRUClassifier, GRURegressor
 from skrnn._schedule import WarmupCosine, plan_training
 from skrnn.datasets import load_airline
 from skrnn.preprocessing import make_windows
@@ -99,7 +99,8 @@ class BlowUpLastEpoch(Callback):
                 group["lr"] = 50.0
 
 
-@pytest.mark.parametrize("Estimator", [GRUClassifier, LSTMClassifier])
+@pytest.mark.slow
+@pytest.mark.parametrize("Estimator", CLASSIFIERS)
 def test_a_blow_up_in_the_last_epoch_is_not_returned(Estimator):
     X, y = make_sine_classes(n=96, T=20, seed=1)
     blow_up = BlowUpLastEpoch(last_epoch=30)
@@ -140,6 +141,7 @@ def test_a_fit_that_learns_nothing_says_so():
         GRUClassifier(lr=1e-9, max_epochs=3, random_state=0).fit(X, y)
 
 
+@pytest.mark.slow
 def test_a_fit_that_learns_does_not_warn(sum_regression):
     X, y = sum_regression
     with warnings.catch_warnings():
@@ -148,7 +150,8 @@ def test_a_fit_that_learns_does_not_warn(sum_regression):
 
 
 # ---------------------------------------------------- defaults on small data
-@pytest.mark.parametrize("Estimator", [GRUClassifier, LSTMClassifier])
+@pytest.mark.slow
+@pytest.mark.parametrize("Estimator", CLASSIFIERS)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_defaults_separate_a_small_training_set_for_every_seed(Estimator, seed):
     # 24 sequences, 3 classes: the old schedule (batches of 32, a 10-epoch
@@ -169,7 +172,8 @@ def test_auto_scaling_reads_windows_of_a_series_per_window():
     assert GRURegressor(max_epochs=1, scaling=None).fit(X, y).scaling_ is None
 
 
-@pytest.mark.parametrize("Estimator", [GRURegressor, LSTMRegressor])
+@pytest.mark.slow
+@pytest.mark.parametrize("Estimator", REGRESSORS)
 def test_default_regressors_beat_seasonal_naive_on_the_airline_series(Estimator):
     series = load_airline().data
     X, y = make_windows(series, window=12)

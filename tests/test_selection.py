@@ -70,6 +70,7 @@ def fitted():
 
 
 # ------------------------------------------------------ cases with a known answer
+@pytest.mark.slow
 def test_long_memory_task_with_ample_budget_tries_both_and_explains():
     # The adding problem: the target depends on a value seen ~60-120 steps back.
     X, y = make_adding_problem(1000, 120, random_state=0)
@@ -93,6 +94,7 @@ def test_long_memory_task_with_ample_budget_tries_both_and_explains():
     assert report.decision.difference is not None  # both cells were compared
 
 
+@pytest.mark.slow
 def test_short_sequences_and_small_data_recommend_gru():
     X, y = short_regression(n=120, T=12)
     sel = tiny().fit(X, y)
@@ -124,6 +126,7 @@ def test_tiny_trial_budget_trains_only_gru():
     assert sel.report_.cells["lstm"]["trials"] == 0
 
 
+@pytest.mark.slow
 def test_tiny_time_budget_trains_only_gru():
     X, y = short_regression(n=40)
     # 60 epochs per trial cannot fit 8 times into 0.2 s: only GRU, and the
@@ -225,6 +228,7 @@ class FailingLSTM(Callback):
             raise RuntimeError("out of memory (simulated)")
 
 
+@pytest.mark.slow
 def test_a_cell_that_cannot_be_fitted_here_is_excluded():
     X, y = short_regression(n=60)
     sel = tiny(max_epochs=1, estimator_params={"callbacks": [FailingLSTM()]}).fit(X, y)
@@ -249,6 +253,7 @@ def test_failed_trials_are_recorded_and_never_chosen():
     assert f"{len(lstm)} failed" in sel.report_.decision.reason
 
 
+@pytest.mark.slow
 def test_cross_validation_classification_with_string_labels():
     X, y = short_classes()
     sel = tiny(

@@ -21,8 +21,11 @@ from optuna.trial import TrialState
 from skorch.callbacks import Callback
 
 from skrnn import ArchitectureSelector
+from skrnn._compat import trial_id
 from skrnn.selection import _storage
 from skrnn.selection._storage import FAILURE_ATTR, WORKER_ATTR
+
+pytestmark = pytest.mark.slow  # worker processes, killed workers and a PostgreSQL server
 
 KINDS = ["sqlite", "journal", "postgres"]
 
@@ -200,15 +203,16 @@ def test_four_concurrent_workers_record_every_trial_once(kind, tmp_path, request
     study = optuna.load_study(study_name="four", storage=open_storage(kind, tmp_path))
     trials = study.get_trials()
     assert sorted(t.number for t in trials) == list(range(len(trials)))
-    assert len({t._trial_id for t in trials}) == len(trials)
+    assert len({trial_id(t) for t in trials}) == len(trials)
     finished = [t for t in trials if t.state != TrialState.WAITING]
     assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in finished)
     assert n_trials <= len(finished) <= n_trials + n_workers - 1
-    # each trial was run by exactly one worker, and the workers shared the work
+    # each trial names the one worker (of these four) that ran it, and the workers shared the work
     by_worker = {}
     for t in finished:
         by_worker.setdefault(t.user_attrs[WORKER_ATTR], []).append(t.number)
-    assert sum(len(v) for v in by_worker.values()) == len(finished)
+    pids = {str(w.pid) for w in workers}
+    assert {worker.rpartition(":")[2] for worker in by_worker} <= pids
     assert len(by_worker) >= 2
 
 
@@ -229,8 +233,8 @@ def test_trial_of_a_lost_machine_is_failed_through_the_heartbeat(postgresql_url,
     fit(1)
     storage = _storage.resolve_storage(postgresql_url)
     lost = optuna.load_study(study_name="lost-machine", storage=storage).ask()
-    storage.set_trial_user_attr(lost._trial_id, WORKER_ATTR, "elsewhere:1")
-    storage.record_heartbeat(lost._trial_id)  # one beat, then the machine is gone
+    storage.set_trial_user_attr(trial_id(lost), WORKER_ATTR, "elsewhere:1")
+    storage.record_heartbeat(trial_id(lost))  # one beat, then the machine is gone
     time.sleep(2.5)
 
     sel = fit(3)

@@ -16,6 +16,8 @@ from sklearn.base import clone
 
 from skrnn import ArchitectureSelector
 
+pytestmark = pytest.mark.slow  # studies in shared storages, several run by worker processes
+
 SETTINGS = dict(
     max_epochs=2,
     search_space={"hidden_size": [4, 6], "num_layers": 1, "dropout": 0.0, "batch_size": 32},

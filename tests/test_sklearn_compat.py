@@ -8,6 +8,7 @@ they are expected to fail; everything they assert about real features is
 covered in ``test_data.py``.
 """
 
+import pytest
 from sklearn.base import is_classifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -19,6 +20,8 @@ from skrnn import (
     RecurrentClassifier,
     RecurrentRegressor,
 )
+
+pytestmark = pytest.mark.slow  # scikit-learn's estimator checks: hundreds of fits
 
 SEQUENCE_LENGTH_IS_NOT_A_FEATURE = (
     "a 2-D X is (n_samples, n_timesteps) of one feature; n_features_in_ counts "

@@ -20,6 +20,7 @@ from optuna.distributions import (
     IntDistribution,
 )
 
+from .._compat import distribution_contains
 from ._criteria import CELLS
 
 #: The default search space, merged with the user's ``search_space``. Ranges
@@ -140,7 +141,7 @@ class SearchSpace:
         out = dict(self.fixed)
         for name, dist in self.distributions.items():
             default = defaults.get(name)
-            if default is not None and _contains(dist, default):
+            if default is not None and distribution_contains(dist, default):
                 out[name] = default
             else:
                 out[name] = _middle(dist)
@@ -173,13 +174,6 @@ def _suggest(trial, name: str, dist: BaseDistribution):
         return trial.suggest_categorical(name, dist.choices)
     suggest = trial.suggest_int if isinstance(dist, IntDistribution) else trial.suggest_float
     return suggest(name, dist.low, dist.high, step=dist.step, log=dist.log)
-
-
-def _contains(dist: BaseDistribution, value) -> bool:
-    try:
-        return bool(dist._contains(dist.to_internal_repr(value)))
-    except (ValueError, TypeError):
-        return False
 
 
 def _middle(dist: BaseDistribution):

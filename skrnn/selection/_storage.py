@@ -28,6 +28,8 @@ import warnings
 import optuna
 from optuna.trial import TrialState
 
+from .._compat import study_storage, trial_id
+
 #: User attribute naming the worker of a trial, written when the trial starts.
 WORKER_ATTR = "skrnn_worker"
 #: User attribute explaining why skrnn failed a trial.
@@ -112,7 +114,7 @@ def fail_orphaned_trials(study: optuna.Study) -> list[int]:
         Numbers of the trials that were failed.
     """
     host = socket.gethostname()
-    storage = study._storage  # the storage this study object reads and writes
+    storage = study_storage(study)
     failed = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get(WORKER_ATTR, "")
@@ -120,7 +122,7 @@ def fail_orphaned_trials(study: optuna.Study) -> list[int]:
         if worker_host != host or not pid.isdigit() or _process_exists(int(pid)):
             continue
         reason = f"worker process {pid} on {host} died during the trial"
-        storage.set_trial_user_attr(trial._trial_id, FAILURE_ATTR, reason)
-        storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+        storage.set_trial_user_attr(trial_id(trial), FAILURE_ATTR, reason)
+        storage.set_trial_state_values(trial_id(trial), state=TrialState.FAIL)
         failed.append(trial.number)
     return failed

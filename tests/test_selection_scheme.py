@@ -66,6 +66,7 @@ def test_baseline_is_the_majority_class_on_the_same_splits():
 
 
 # ---------------------------------------------------------------- report
+@pytest.mark.slow  # a whole selection with cross-validation
 def test_report_states_scheme_baseline_and_flags_a_model_at_baseline():
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(60, 10)), np.tile(["a", "b"], 30)  # labels unrelated to X
@@ -79,6 +80,7 @@ def test_report_states_scheme_baseline_and_flags_a_model_at_baseline():
     assert sel.report_.to_dict()["settings"]["baseline"]["score"] == pytest.approx(0.5)
 
 
+@pytest.mark.slow  # a whole selection with cross-validation
 def test_a_timeout_that_cuts_the_search_short_is_reported():
     X, y = make_sine_classes(n=60, T=20)
     with pytest.warns(UserWarning, match="cut short: the study holds 1 of the 50 trials"):
@@ -101,6 +103,7 @@ def test_the_noise_comparison_is_a_ratio():
     assert decision.tie and "0.7x its standard error (0.14): not significant" in decision.reason
 
 
+@pytest.mark.slow  # a whole selection with cross-validation
 def test_a_refit_that_learns_nothing_is_retried_and_reported():
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(60, 10)), np.tile([0.0, 1.0], 30) + 0 * rng.normal(size=60)

@@ -587,6 +587,17 @@ def merge_into(path: Path, *, rows=(), sets=(), skipped=None, tag=None, info=Non
         tmp.replace(path)
 
 
+def import_baselines(source: Path, path: Path):
+    """Copy ``source``'s baseline rows into ``path``: a run of new skrnn
+    defaults (``--no-baselines``) reuses the deterministic baselines of an
+    earlier run instead of recomputing 1-NN DTW."""
+    theirs = read_results(source)
+    rows = [Row(**r) for r in theirs["rows"].values() if r["kind"] in ("baseline", "published")]
+    sets = [SetInfo(**s) for s in theirs["sets"].values()]
+    merge_into(path, rows=rows, sets=sets)
+    print(f"copied {len(rows)} baseline rows of {source} into {path}")
+
+
 # ================================================================== summary
 def _reference(rows, names):
     return next((r for r in rows if r.model in names and r.scores), None)
@@ -793,10 +804,14 @@ def main(argv=None):
     p.add_argument("--summary", action="store_true", help="print table and summary of --out")
     p.add_argument("--rst", action="store_true", help="print --out as an rst list-table")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two result files")
+    p.add_argument("--import-baselines", type=Path, metavar="A",
+                   help="copy the baseline and published rows (and set infos) of A into --out")
     args = p.parse_args(argv)
 
     if args.compare:
         return compare(*args.compare)
+    if args.import_baselines:
+        return import_baselines(args.import_baselines, args.out)
     if args.rst:
         return print(rst_table(read_results(args.out)))
     if args.summary:

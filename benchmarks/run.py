@@ -78,7 +78,6 @@ def bench_fit(T, hidden, batch, repeats, peak):
             skrnn[cell].extend(est.net_.history[1:, "dur"])
             module = copy.deepcopy(est.net_.module_)
             criterion = copy.deepcopy(est.net_.criterion_)
-            criterion.reduction = "mean"  # skrnn's gives per-sequence losses; the loop wants one
             raw[cell].extend(raw_epochs(module, Xt, yt, criterion=criterion, batch_size=batch,
                                         lr=est.lr, clip=est.gradient_clip,
                                         epochs=EPOCHS)[1:])

@@ -263,7 +263,10 @@ class RecurrentEstimatorBase(BaseEstimator):
             module__front_end=self.front_end,
             module__scaling=self.scaling_,
             criterion=self._criterion,
-            criterion__reduction="none",  # one loss per sequence, weighted by the net
+            # Weighted fits need one loss per sequence (the net weights them);
+            # unweighted fits keep the criterion's own mean, bit for bit the
+            # loss of a plain torch loop and of earlier skrnn releases.
+            criterion__reduction="none" if weighted else "mean",
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,

@@ -8,11 +8,12 @@ which walks every submodule even though the mode has not changed.  Here the
 walk happens only when some top-level module or criterion is in the other
 mode; everything else (callbacks, history, ``dur``) is skorch's own.
 
-The nets also weight the loss: the criterion returns one loss per sequence
-(``reduction="none"``) and :func:`weighted_mean` makes the batch loss, with the
-weights a weighted :class:`~skrnn._dataset.SequenceDataset` puts in each
-batch's ``X["sample_weight"]`` (taken out again before the module's forward,
-which does not know them).
+The nets also weight the loss: in a weighted fit the criterion returns one
+loss per sequence (``reduction="none"``) and :func:`weighted_mean` makes the
+batch loss, with the weights a weighted
+:class:`~skrnn._dataset.SequenceDataset` puts in each batch's
+``X["sample_weight"]`` (taken out again before the module's forward, which
+does not know them).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def weighted_mean(losses: torch.Tensor, weight: torch.Tensor | None = None) -> t
     weight by a constant changes nothing (the learning rate keeps its
     meaning) and, within one batch, an integer weight counts like repeating
     the sequence. A batch whose weights are all zero gives 0 (and no
-    gradient), not 0/0. Without weights: the plain mean.
+    gradient), not 0/0. Without weights: the plain mean (the identity on a
+    loss the criterion has already averaged).
     """
     if weight is None:
         return losses.mean()

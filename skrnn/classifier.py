@@ -59,8 +59,14 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
                     f"class_weight has labels that are not in y: {unknown}; "
                     f"the classes are {self.classes_.tolist()}."
                 )
-            return np.array([float(self.class_weight.get(label, 1.0))
-                             for label in self.classes_.tolist()])
+            weights = np.array([float(self.class_weight.get(label, 1.0))
+                                for label in self.classes_.tolist()])
+            if not np.all(np.isfinite(weights) & (weights >= 0)):
+                raise ValueError(
+                    f"class_weight must map labels to finite non-negative weights; "
+                    f"got {self.class_weight!r}."
+                )
+            return weights
         # "balanced": n_samples / (n_classes * count), counted with the sample weights
         counts = np.bincount(y_encoded, weights=sample_weight, minlength=len(self.classes_))
         present = counts > 0

@@ -183,6 +183,12 @@ def test_class_weight_with_an_unknown_label_names_it():
         GRUClassifier(class_weight={"up": 2.0, "sideways": 1.0}, **SHORT).fit(X, labels)
 
 
+def test_class_weight_must_be_non_negative():
+    X, y = make_sine_classes(n=20, T=8, n_classes=2)
+    with pytest.raises(ValueError, match="finite non-negative weights"):
+        GRUClassifier(class_weight={0: -1.0}, **SHORT).fit(X, y)
+
+
 def test_class_weight_is_a_classifier_parameter_only():
     assert "class_weight" in GRUClassifier().get_params()
     assert "class_weight" not in RecurrentRegressor().get_params()

@@ -15,11 +15,12 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import GradientNormClipping, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
 
-from ._callbacks import FiniteLossGuard
+from ._callbacks import FiniteLossGuard, WeightedEpochLoss
 from ._compat import tensor_version
 from ._dataset import SequenceBatches, SequenceDataset, TailSplit, n_held_out
 from ._inference import check_fitted, check_predict_input, torch_output
@@ -72,6 +73,8 @@ class RecurrentEstimatorBase(BaseEstimator):
     _criterion = None
     # whether the output is turned into probabilities (softmax) for predict_proba
     _probabilities = False
+    # "regressor" or "classifier": which parameters of the table the class takes
+    _task = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -79,12 +82,16 @@ class RecurrentEstimatorBase(BaseEstimator):
         # table and named after it in errors. A class attribute ``cell``
         # (GRU*, LSTM*) fixes the cell and so removes that parameter.
         if "__init__" not in vars(cls):
-            cls.__init__ = make_init(cls, with_cell=not hasattr(cls, "cell"))
+            cls.__init__ = make_init(cls, with_cell=not hasattr(cls, "cell"), task=cls._task)
 
     # ------------------------------------------------------------------ hooks
-    def _encode_target(self, y) -> tuple[np.ndarray, int]:
+    def _encode_target(self, y, sample_weight=None) -> tuple[np.ndarray, int]:
         """Validate ``y``; return the encoded target and the output size."""
         raise NotImplementedError
+
+    def _loss_weights(self, y_encoded: np.ndarray, sample_weight):
+        """The weight of each sequence in the loss, or None for equal weights."""
+        return sample_weight
 
     def _net_params(self, n_outputs: int) -> dict:
         """Task-specific keyword arguments for the skorch net."""
@@ -98,16 +105,16 @@ class RecurrentEstimatorBase(BaseEstimator):
         """``(shift, scale)`` mapping network outputs to target units, or None."""
         return None
 
-    def _auto_scaling(self, sequences: Sequences, y) -> str:
+    def _auto_scaling(self, sequences: Sequences, y, sample_weight=None) -> str:
         """What ``scaling="auto"`` means for this task and data."""
         return "global"
 
-    def _constant_loss(self, y_encoded: np.ndarray) -> float:
-        """Training loss of the best constant prediction (the initial plateau)."""
+    def _constant_loss(self, y_encoded: np.ndarray, sample_weight=None) -> float:
+        """(Weighted) training loss of the best constant prediction (the initial plateau)."""
         raise NotImplementedError
 
     # -------------------------------------------------------------- fitting
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the recurrent network to sequences ``X`` and targets ``y``.
 
         Parameters
@@ -119,6 +126,17 @@ class RecurrentEstimatorBase(BaseEstimator):
             ``(n_timesteps_i, n_features)``.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sequence (None: all equal). The loss
+            of a batch is ``sum(w_i * loss_i) / sum(w_i)`` over its
+            sequences, so only the ratios of the weights matter; the
+            end-of-epoch, validation and early-stopping losses are weighted
+            means too, and so are the statistics of ``scaling`` and the
+            constant-prediction loss behind ``tol``. A weight of 0 drops the
+            sequence from every loss, but it still counts where sequences
+            are counted (``batch_size="auto"``, ``patch_size="auto"``, the
+            validation split). Classifiers multiply it by ``class_weight``.
+            Not modified.
 
         Returns
         -------
@@ -129,22 +147,34 @@ class RecurrentEstimatorBase(BaseEstimator):
         check_device(self.device)
         check_layout(self, X, reset=True)
         sequences = check_sequences(X)
-        self.scaling_ = self._auto_scaling(sequences, y) if self.scaling == "auto" else self.scaling
-        y_encoded, n_outputs = self._encode_target(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty(sequences.n_samples), dtype=np.float64,
+                ensure_non_negative=True, copy=True,
+            )
+        self.scaling_ = (
+            self._auto_scaling(sequences, y, sample_weight) if self.scaling == "auto"
+            else self.scaling
+        )
+        y_encoded, n_outputs = self._encode_target(y, sample_weight)
         check_consistent_length(sequences, y_encoded)
+        sample_weight = self._loss_weights(y_encoded, sample_weight)
         self.n_features_in_ = sequences.n_features
         self.patch_size_ = self._resolve_patch_size(sequences)
         self.training_plan_ = self._plan(sequences.n_samples)
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        constant_loss = self._constant_loss(y_encoded)
-        net = self._build_net(sequences.n_features, n_outputs, seed, constant_loss)
-        dataset = SequenceDataset(sequences, y_encoded)
+        constant_loss = self._constant_loss(y_encoded, sample_weight)
+        net = self._build_net(
+            sequences.n_features, n_outputs, seed, constant_loss, sample_weight is not None
+        )
+        dataset = SequenceDataset(sequences, y_encoded, sample_weight)
         with _seeded_torch(seed, self.device):
             net.initialize()
             if self.scaling_ == "global":
                 net.module_.set_scaling(
-                    *feature_statistics(sequences), *(self._output_scaling() or (None, None))
+                    *feature_statistics(sequences, sample_weight),
+                    *(self._output_scaling() or (None, None)),
                 )
             net.partial_fit(dataset, y_encoded)  # y reaches skorch splits (stratification)
         net.module_.eval()  # ready for inference; skorch switches back to train mode itself
@@ -185,7 +215,8 @@ class RecurrentEstimatorBase(BaseEstimator):
             stacklevel=3,
         )
 
-    def _build_net(self, n_features: int, n_outputs: int, seed: int, constant_loss: float):
+    def _build_net(self, n_features: int, n_outputs: int, seed: int, constant_loss: float,
+                   weighted: bool = False):
         train_split = None
         if self.early_stopping:
             train_split = (
@@ -201,6 +232,8 @@ class RecurrentEstimatorBase(BaseEstimator):
             plan.warmup_steps, plan.total_steps, constant=self.lr_schedule == "constant"
         )
         callbacks = [("finite_loss", FiniteLossGuard())]
+        if weighted:
+            callbacks.append(("weighted_epoch_loss", WeightedEpochLoss()))
         if self.gradient_clip is not None:
             callbacks.append(
                 ("gradient_clip", GradientNormClipping(gradient_clip_value=self.gradient_clip))
@@ -231,6 +264,10 @@ class RecurrentEstimatorBase(BaseEstimator):
             module__front_end=self.front_end,
             module__scaling=self.scaling_,
             criterion=self._criterion,
+            # Weighted fits need one loss per sequence (the net weights them);
+            # unweighted fits keep the criterion's own mean, bit for bit the
+            # loss of a plain torch loop and of earlier skrnn releases.
+            criterion__reduction="none" if weighted else "mean",
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
@@ -355,12 +392,21 @@ class RecurrentEstimatorBase(BaseEstimator):
         super().__setstate__(state)
 
 
-def feature_statistics(sequences: Sequences) -> tuple[np.ndarray, np.ndarray]:
+def feature_statistics(sequences: Sequences, sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature mean and standard deviation over every valid time step.
 
+    With ``sample_weight``, each time step counts with its sequence's weight
+    (so a weight of 2 counts like the sequence twice, 0 like no sequence).
     A constant feature gets scale 1 so that standardising never divides by 0.
     """
-    if sequences.is_ragged:
+    if sample_weight is not None:
+        steps = [s[:length] for s, length in zip(sequences.data, sequences.lengths, strict=True)]
+        count = float(np.dot(sample_weight, sequences.lengths))
+        mean = sum(w * s.sum(axis=0, dtype=np.float64)
+                   for w, s in zip(sample_weight, steps, strict=True)) / count
+        std = np.sqrt(sum(w * ((s - mean) ** 2).sum(axis=0)
+                          for w, s in zip(sample_weight, steps, strict=True)) / count)
+    elif sequences.is_ragged:
         total = sum(s.sum(axis=0, dtype=np.float64) for s in sequences.data)
         count = sequences.lengths.sum()
         mean = total / count

@@ -4,9 +4,30 @@ from __future__ import annotations
 
 import math
 
+import torch
 from skorch.callbacks import Callback
 
+from ._dataset import batch_weight
 from .exceptions import TrainingDivergedError
+
+
+class WeightedEpochLoss(Callback):
+    """Make the epoch's ``train_loss`` and ``valid_loss`` weighted means over sequences.
+
+    skorch averages the batch losses of an epoch weighted by the batch
+    sizes it records as ``train_batch_size`` / ``valid_batch_size``. A batch
+    loss is the weighted mean over its sequences, so recording the batch's
+    total weight instead makes the epoch loss ``sum(w_i * l_i) / sum(w_i)``
+    over all sequences, however they are batched. A batch of zero weight
+    (loss 0) is recorded with the smallest positive weight, so that an epoch
+    of zero weight gives 0 rather than a division by zero. Only added to
+    weighted fits.
+    """
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        X, y = batch
+        weight = max(batch_weight(X, len(y)), torch.finfo(torch.float64).tiny)
+        net.history.record_batch(("train" if training else "valid") + "_batch_size", weight)
 
 
 class FiniteLossGuard(Callback):

@@ -26,11 +26,20 @@ class SequenceDataset(torch.utils.data.Dataset):
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs), default=None
         Targets already in the dtype the loss expects (float32 for regression,
         int64 class indices for classification).
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weight of each sequence in the loss. Batches carry it as
+        ``X["sample_weight"]``; the net takes it out before the module's
+        forward and weights the per-sequence losses with it.
     """
 
-    def __init__(self, sequences: Sequences, y: np.ndarray | None = None):
+    def __init__(self, sequences: Sequences, y: np.ndarray | None = None,
+                 sample_weight: np.ndarray | None = None):
         self.sequences = sequences
         self.y = None if y is None else torch.as_tensor(y)
+        self.sample_weight = (
+            None if sample_weight is None
+            else torch.as_tensor(np.asarray(sample_weight, dtype=np.float32))
+        )
         if sequences.is_ragged:
             self._data = [torch.from_numpy(s) for s in sequences.data]
         else:
@@ -47,22 +56,28 @@ class SequenceDataset(torch.utils.data.Dataset):
     def subset(self, indices) -> SequenceDataset:
         """Return a new dataset holding only ``indices`` (in that order)."""
         indices = np.asarray(indices, dtype=np.int64)
-        y = None if self.y is None else self.y[torch.from_numpy(indices)]
-        return SequenceDataset(self.sequences.take(indices), y)
+        idx = torch.from_numpy(indices)
+        y = None if self.y is None else self.y[idx]
+        weight = None if self.sample_weight is None else self.sample_weight[idx].numpy()
+        return SequenceDataset(self.sequences.take(indices), y, weight)
 
     def batch(self, indices: np.ndarray):
         """Return ``({"X": padded, "lengths": lengths}, y)`` for ``indices``.
 
         Equal-length (dense) data gets no ``"lengths"``: the network would only
         compare them to the time axis to find nothing to pack, a cost paid on
-        every batch.
+        every batch. Weighted data adds ``"sample_weight"``.
         """
         idx = torch.from_numpy(np.asarray(indices, dtype=np.int64))
         y = None if self.y is None else self.y[idx]
         if isinstance(self._data, torch.Tensor):
-            return {"X": self._data[idx]}, y
-        X = pad_sequence([self._data[i] for i in indices], batch_first=True)
-        return {"X": X, "lengths": self._lengths[idx]}, y
+            X = {"X": self._data[idx]}
+        else:
+            X = {"X": pad_sequence([self._data[i] for i in indices], batch_first=True),
+                 "lengths": self._lengths[idx]}
+        if self.sample_weight is not None:
+            X["sample_weight"] = self.sample_weight[idx]
+        return X, y
 
 
 class SequenceBatches:
@@ -99,6 +114,16 @@ class SequenceBatches:
         order = self._rng.permutation(n) if self.shuffle else np.arange(n)
         for start in range(0, n, self.batch_size):
             yield self.dataset.batch(order[start : start + self.batch_size])
+
+
+def batch_weight(X, n: int) -> float:
+    """Total weight of a batch ``X`` of ``n`` sequences (``n`` when unweighted).
+
+    What a batch's loss, the weighted mean over its sequences, counts for
+    in an epoch's mean.
+    """
+    weight = X.get("sample_weight") if isinstance(X, dict) else None
+    return n if weight is None else float(weight.sum())
 
 
 def n_held_out(n: int, fraction: float) -> int:

@@ -61,9 +61,9 @@ def fill_doc(obj):
     """Substitute the shared fragments into ``obj.__doc__``.
 
     ``{cell}``, ``{network}``, ``{training}`` and ``{runtime}`` become the
-    parameters of that group, ``{fitted}`` the attributes every fitted
-    estimator has.
+    parameters of that group that ``obj`` takes (its ``_task``), ``{fitted}``
+    the attributes every fitted estimator has.
     """
-    sections = {group: parameter_docs(group) for group in GROUPS}
+    sections = {group: parameter_docs(group, obj._task) for group in GROUPS}
     obj.__doc__ = obj.__doc__.format(**sections, fitted=FITTED)
     return obj

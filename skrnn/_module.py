@@ -274,12 +274,17 @@ class StandardizedMSELoss(nn.Module):
     ----------
     scale : sequence of float
         Standard deviation of each output on the training data.
+    reduction : {"mean", "none"}, default="mean"
+        ``"none"`` returns one loss per sequence (the mean over its outputs),
+        for the estimators to weight.
     """
 
-    def __init__(self, scale=(1.0,)):
+    def __init__(self, scale=(1.0,), reduction="mean"):
         super().__init__()
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+        self.reduction = reduction
 
     def forward(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
         y_true = y_true.reshape(y_pred.shape)
-        return (((y_pred - y_true) / self.scale) ** 2).mean()
+        squared = ((y_pred - y_true) / self.scale) ** 2
+        return squared.mean() if self.reduction == "mean" else squared.mean(dim=1)

@@ -40,6 +40,9 @@ INFERENCE_BACKENDS = ("torch", "onnx")
 # docstring passed through ``skrnn._docstrings.fill_doc``.
 GROUPS = ("cell", "network", "training", "runtime")
 
+# The kinds of estimator; a parameter belongs to some or all of them.
+TASKS = ("regressor", "classifier")
+
 
 @dataclass(frozen=True)
 class Param:
@@ -60,6 +63,9 @@ class Param:
         numpydoc text: the type on the first line (without the default,
         which is added from ``default``), then the description. Indentation
         is removed, so it can be written indented in the table.
+    tasks : tuple of {"regressor", "classifier"}, default=TASKS
+        The estimators that take the parameter (``class_weight`` is for
+        classifiers only); the others' ``__init__`` and docstrings leave it out.
     """
 
     name: str
@@ -67,6 +73,7 @@ class Param:
     constraints: tuple
     group: str
     doc: str
+    tasks: tuple = TASKS
 
     def numpydoc(self) -> str:
         """The numpydoc entry: ``name : type, default=...`` and the description."""
@@ -255,6 +262,15 @@ PARAMS = (
         bool
         Shuffle the training sequences at every epoch.
         """),
+    Param("class_weight", None, (dict, StrOptions({"balanced"}), None), "training", """
+        dict, "balanced" or None
+        Weight of each class in the loss, as in scikit-learn's linear models:
+        a dict ``{label: weight}`` (labels left out weigh 1), ``"balanced"``
+        for ``n_samples / (n_classes * np.bincount(y))`` (counted with
+        ``sample_weight`` when given), or None for equal weights. Multiplied
+        with ``sample_weight`` in :meth:`fit`; see the Sample weights page of
+        the user guide.
+        """, tasks=("classifier",)),
     Param("scaling", "auto", (StrOptions({*SCALINGS, "auto"}), None), "training", """
         {"auto", "global", "sequence"} or None
         How inputs (and regression targets) are standardised inside the
@@ -317,18 +333,24 @@ DEFAULTS = {p.name: p.default for p in PARAMS}
 CONSTRAINTS = {p.name: list(p.constraints) for p in PARAMS}
 
 
-def parameter_docs(group: str) -> str:
+def task_params(task: str | None) -> list[Param]:
+    """The parameters of a ``task`` estimator (all of them for None)."""
+    return [p for p in PARAMS if task is None or task in p.tasks]
+
+
+def parameter_docs(group: str, task: str | None = None) -> str:
     """The numpydoc entries of one group, to stand at 4 spaces in a class docstring.
 
-    The first line carries no indentation: the ``{group}`` placeholder it
-    replaces is already indented.
+    Only the parameters of ``task`` estimators (all for None). The first line
+    carries no indentation: the ``{group}`` placeholder it replaces is
+    already indented.
     """
-    entries = "\n".join(p.numpydoc() for p in PARAMS if p.group == group)
+    entries = "\n".join(p.numpydoc() for p in task_params(task) if p.group == group)
     return textwrap.indent(entries, "    ").removeprefix("    ")
 
 
-def make_init(cls: type, with_cell: bool):
-    """Generate ``cls.__init__`` from :data:`PARAMS`.
+def make_init(cls: type, with_cell: bool, task: str | None = None):
+    """Generate ``cls.__init__`` from :data:`PARAMS` (the parameters of ``task``).
 
     scikit-learn reads the hyperparameters from the signature of
     ``__init__``, so it has to be a real function with real parameters, not
@@ -339,7 +361,7 @@ def make_init(cls: type, with_cell: bool):
     raises ``TypeError: GRUClassifier.__init__() got an unexpected keyword
     argument ...``.
     """
-    params = [p for p in PARAMS if with_cell or p.name != "cell"]
+    params = [p for p in task_params(task) if with_cell or p.name != "cell"]
     positional = [p.name for p in params if p.name == "cell"]
     keyword = [p.name for p in params if p.name != "cell"]
     signature = ", ".join(

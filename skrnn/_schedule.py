@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
+from ._dataset import batch_weight
+
 #: ``batch_size="auto"``: about this many batches per epoch, within the bounds below.
 AUTO_BATCHES_PER_EPOCH = 16
 AUTO_BATCH_MIN, AUTO_BATCH_MAX = 8, 32
@@ -175,7 +177,9 @@ class EpochEndLoss(Callback):
     ``train_loss``. This loss is computed after the epoch, in eval mode
     (no dropout), on a fixed subset of at most 512 training sequences, so the
     weights it scores are exactly those that :class:`RestoreBestWeights`
-    would keep. Costs one forward pass over the subset per epoch.
+    would keep. Costs one forward pass over the subset per epoch. With
+    sample weights it is the weighted mean ``sum(w_i * l_i) / sum(w_i)``
+    over the subset (0 if all its weights are zero).
 
     Also records ``lr``, the learning rate the epoch ended with.
 
@@ -202,9 +206,10 @@ class EpochEndLoss(Callback):
             with torch.no_grad():
                 y_pred = net.evaluation_step(batch, training=False)
                 loss = net.get_loss(y_pred, yi.to(net.device), X=Xi, training=False)
-            total += float(loss) * len(yi)
-            count += len(yi)
-        net.history.record(EPOCH_END_LOSS, total / count)
+            weight = batch_weight(Xi, len(yi))  # the loss is the batch's weighted mean
+            total += float(loss) * weight
+            count += weight
+        net.history.record(EPOCH_END_LOSS, total / count if count > 0 else 0.0)
         net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
 
     def _subset(self, dataset):

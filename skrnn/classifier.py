@@ -21,8 +21,9 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
     _net_class = SequenceNetClassifier
     _criterion = nn.CrossEntropyLoss
     _probabilities = True  # softmax over the logits, as skorch's predict_proba
+    _task = "classifier"
 
-    def _encode_target(self, y):
+    def _encode_target(self, y, sample_weight=None):
         y = check_classification_labels(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -32,14 +33,56 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
             )
         return encoded.astype(np.int64), len(self.classes_)
 
+    def _loss_weights(self, y_encoded, sample_weight):
+        # sample_weight times the weight of each sequence's class
+        if self.class_weight is not None:
+            weights = self._class_weights(y_encoded, sample_weight)
+            base = 1.0 if sample_weight is None else sample_weight
+            sample_weight = weights[y_encoded] * base
+        if sample_weight is not None:
+            present = np.flatnonzero(np.bincount(y_encoded, weights=sample_weight) > 0)
+            if len(present) < 2:
+                raise ValueError(
+                    "The weights leave only one class with non-zero weight "
+                    f"({self.classes_[present].tolist()}); a classifier needs at least "
+                    "two classes of positive total weight."
+                )
+        return sample_weight
+
+    def _class_weights(self, y_encoded, sample_weight) -> np.ndarray:
+        """``class_weight`` as one weight per entry of ``classes_``."""
+        if isinstance(self.class_weight, dict):
+            known = set(self.classes_.tolist())
+            unknown = [label for label in self.class_weight if label not in known]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has labels that are not in y: {unknown}; "
+                    f"the classes are {self.classes_.tolist()}."
+                )
+            weights = np.array([float(self.class_weight.get(label, 1.0))
+                                for label in self.classes_.tolist()])
+            if not np.all(np.isfinite(weights) & (weights >= 0)):
+                raise ValueError(
+                    f"class_weight must map labels to finite non-negative weights; "
+                    f"got {self.class_weight!r}."
+                )
+            return weights
+        # "balanced": n_samples / (n_classes * count), counted with the sample weights
+        counts = np.bincount(y_encoded, weights=sample_weight, minlength=len(self.classes_))
+        present = counts > 0
+        weights = np.zeros(len(counts))
+        weights[present] = counts.sum() / (present.sum() * counts[present])
+        return weights
+
     def _net_params(self, n_outputs):
         # The net sees class indices; telling it the classes lets skorch's
         # accuracy scoring work on a dataset without a y attribute.
         return {"classes": list(range(n_outputs)), "module__regression": False}
 
-    def _constant_loss(self, y_encoded):
-        # cross-entropy of predicting the class frequencies: their entropy
-        share = np.bincount(y_encoded) / len(y_encoded)
+    def _constant_loss(self, y_encoded, sample_weight=None):
+        # cross-entropy of predicting the (weighted) class frequencies: their entropy
+        share = np.bincount(y_encoded, weights=sample_weight)
+        share = share / share.sum()
         share = share[share > 0]
         return float(-(share * np.log(share)).sum())
 

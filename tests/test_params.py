@@ -6,6 +6,7 @@ import re
 
 import pytest
 from conftest import ALL_ESTIMATORS, FIXED_CELL, WITH_CELL
+from sklearn.base import is_classifier
 
 from skrnn._module import RecurrentNetwork
 from skrnn._params import DEFAULTS, PARAMS, parameter_docs
@@ -13,7 +14,17 @@ from skrnn._params import DEFAULTS, PARAMS, parameter_docs
 
 def table(Est):
     """The table's parameters that ``Est`` takes (fixed-cell classes have no ``cell``)."""
-    return [p for p in PARAMS if Est in WITH_CELL or p.name != "cell"]
+    task = "classifier" if is_classifier(Est()) else "regressor"
+    return [p for p in PARAMS if (Est in WITH_CELL or p.name != "cell") and task in p.tasks]
+
+
+def test_classifier_only_parameters_are_left_out_of_regressors():
+    only = {p.name for p in PARAMS if p.tasks == ("classifier",)}
+    assert "class_weight" in only
+    for Est in ALL_ESTIMATORS:
+        params = set(inspect.signature(Est).parameters)
+        assert (only <= params) == is_classifier(Est()), Est
+        assert ("class_weight :" in Est.__doc__) == is_classifier(Est()), Est
 
 
 def test_table_names_are_unique():

@@ -76,9 +76,10 @@ def test_empty_X_says_it_is_empty(X, shown, rng):
         est.predict(X)
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="tests the machine without CUDA")
 @pytest.mark.parametrize("device", ["cuda", "cuda:1", torch.device("cuda")])
-def test_cuda_device_without_cuda(device, rng):
+def test_cuda_device_without_cuda(device, rng, monkeypatch):
+    # a machine without CUDA, also where the tests run with a GPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     expected = f"device='{device}' was requested but torch.cuda.is_available() is False; use device='cpu'"
     with pytest.raises(ValueError, match=re.escape(expected)):
         GRURegressor(device=device, **FAST).fit(rng.normal(size=(10, 5)), rng.normal(size=10))

@@ -509,28 +509,22 @@ class ArchitectureSelector(BaseEstimator):
         another seed; if that fails too, the report says so with the numbers.
         """
         start = time.perf_counter()
-        warning = None
         for attempt, attempt_seed in enumerate((seed, None if seed is None else seed + 1)):
             model = make_estimator(
                 self.task_, cell,
                 {**params, "max_epochs": self.max_epochs, "random_state": attempt_seed},
             )
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ConvergenceWarning)
-                model.fit(X, y)
-            failed = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
-            for w in caught:  # other warnings reach the user as usual
-                if w not in failed:
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-            if not failed:
-                warning = None if attempt == 0 else (
-                    f"the refit with the trial's seed ({seed}) learnt nothing; the retry with "
-                    f"seed {attempt_seed} did."
-                )
+            failed = _fit_catching_convergence(model, X, y)
+            if failed is None:
                 break
-            warning = f"the refit on all the data learnt nothing: {failed[0].message}"
-        if warning and warning.startswith("the refit on all"):
+        if failed is not None:
+            warning = f"the refit on all the data learnt nothing: {failed.message}"
             warnings.warn(f"ArchitectureSelector: {warning}", ConvergenceWarning, stacklevel=3)
+        elif attempt:
+            warning = (f"the refit with the trial's seed ({seed}) learnt nothing; the retry "
+                       f"with seed {attempt_seed} did.")
+        else:
+            warning = None
         self.best_estimator_ = model
         return {
             "fit_seconds": time.perf_counter() - start,
@@ -718,6 +712,23 @@ class _StopAtTotal:
     def __call__(self, study, trial):
         if len(study.get_trials(deepcopy=False, states=_COUNTED)) >= self.n_trials:
             study.stop()
+
+
+def _fit_catching_convergence(model, X, y):
+    """Fit ``model``; return its ConvergenceWarning ("did not learn") or None.
+
+    Other warnings reach the caller as usual.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(X, y)
+    failed = None
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            failed = failed or w
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return failed
 
 
 def _print_trial(study, trial):

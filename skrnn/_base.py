@@ -105,6 +105,16 @@ class RecurrentEstimatorBase(BaseEstimator):
         """``(shift, scale)`` mapping network outputs to target units, or None."""
         return None
 
+    def _resolve_early_stopping(self, n_samples: int) -> bool:
+        """Whether a fit on ``n_samples`` sequences holds out a validation share."""
+        if self.early_stopping == "auto":
+            return self._auto_early_stopping(n_samples)
+        return bool(self.early_stopping)
+
+    def _auto_early_stopping(self, n_samples: int) -> bool:
+        """What ``early_stopping="auto"`` means for this task and data size."""
+        return False
+
     def _auto_scaling(self, sequences: Sequences, y, sample_weight=None) -> str:
         """What ``scaling="auto"`` means for this task and data."""
         return "global"
@@ -161,6 +171,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         sample_weight = self._loss_weights(y_encoded, sample_weight)
         self.n_features_in_ = sequences.n_features
         self.patch_size_ = self._resolve_patch_size(sequences)
+        self.early_stopping_ = self._resolve_early_stopping(sequences.n_samples)
         self.training_plan_ = self._plan(sequences.n_samples)
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
@@ -189,7 +200,7 @@ class RecurrentEstimatorBase(BaseEstimator):
     def _plan(self, n_samples: int) -> TrainingPlan:
         """The training schedule for ``n_samples`` sequences (``"auto"`` resolved)."""
         n_train = n_samples
-        if self.early_stopping and not callable(self.validation_fraction):
+        if self._resolve_early_stopping(n_samples) and not callable(self.validation_fraction):
             n_train -= n_held_out(n_samples, self.validation_fraction)
         return plan_training(
             n_train,
@@ -218,7 +229,7 @@ class RecurrentEstimatorBase(BaseEstimator):
     def _build_net(self, n_features: int, n_outputs: int, seed: int, constant_loss: float,
                    weighted: bool = False):
         train_split = None
-        if self.early_stopping:
+        if self.early_stopping_:
             train_split = (
                 self.validation_fraction
                 if callable(self.validation_fraction)
@@ -227,7 +238,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         plan = self.training_plan_
         # Judge "best" and "plateau" on the end-of-epoch weights: the validation
         # loss with early stopping, else the training loss after the epoch.
-        monitor = "valid_loss" if self.early_stopping else EPOCH_END_LOSS
+        monitor = "valid_loss" if self.early_stopping_ else EPOCH_END_LOSS
         schedule = WarmupCosine(
             plan.warmup_steps, plan.total_steps, constant=self.lr_schedule == "constant"
         )

@@ -19,6 +19,9 @@ net_ : skorch.NeuralNet
         Patch size used (``patch_size`` with ``"auto"`` resolved).
     scaling_ : {"global", "sequence"} or None
         Scaling used (``scaling`` with ``"auto"`` resolved).
+    early_stopping_ : bool
+        Whether a validation share was held out (``early_stopping`` with
+        ``"auto"`` resolved).
     training_plan_ : TrainingPlan
         The schedule of the fit: ``batch_size``, ``max_epochs``,
         ``steps_per_epoch``, ``min_steps``, ``warmup_steps`` and

@@ -12,6 +12,12 @@ from ._net import SequenceNetRegressor
 from ._validation import Sequences, check_regression_target
 
 
+#: ``early_stopping="auto"`` holds out a validation tail from this many
+#: training sequences on (at the default ``validation_fraction=0.1``, two or
+#: more validation sequences); below, the tail would be one sequence.
+AUTO_EARLY_STOPPING_MIN_SAMPLES = 20
+
+
 def continues_first_feature(sequences: Sequences, y, sample_weight=None) -> bool:
     """Whether ``y`` looks like the continuation of input feature 0 (a forecast).
 
@@ -66,6 +72,9 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
 
     def _output_scaling(self):
         return self.target_mean_, self.target_scale_
+
+    def _auto_early_stopping(self, n_samples):
+        return n_samples >= AUTO_EARLY_STOPPING_MIN_SAMPLES
 
     def _auto_scaling(self, sequences, y, sample_weight=None):
         y = check_regression_target(y)  # named errors before the rule reads y

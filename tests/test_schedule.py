@@ -67,7 +67,7 @@ def test_learning_rate_follows_the_schedule(sum_regression):
 
 def test_history_says_what_happened(sum_regression):
     X, y = sum_regression
-    reg = GRURegressor(max_epochs=3, batch_size=32, random_state=0).fit(X, y)
+    reg = GRURegressor(max_epochs=3, batch_size=32, early_stopping=False, random_state=0).fit(X, y)
     history = reg.net_.history
     assert reg.n_iter_ == len(history) == 3
     assert reg.n_steps_ == 3 * math.ceil(len(X) / 32) == sum(history[:, "train_batch_count"])
@@ -180,3 +180,37 @@ def test_default_regressors_beat_seasonal_naive_on_the_airline_series(Estimator)
     seasonal_naive = np.sqrt(np.mean((series[-36:-12] - y[-24:]) ** 2))  # 50.0
     pred = Estimator(random_state=0).fit(X[:-24], y[:-24]).predict(X[-24:])
     assert np.sqrt(np.mean((pred - y[-24:]) ** 2)) < seasonal_naive
+
+
+# ------------------------------------------------------- early stopping
+def test_auto_early_stopping_holds_out_a_tail_for_regressors_only(sum_regression):
+    X, y = sum_regression  # 160 sequences
+    reg = GRURegressor(max_epochs=2, batch_size=16, random_state=0).fit(X, y)
+    assert reg.early_stopping_ is True
+    assert "valid_loss" in reg.net_.history[-1]
+    # the plan counts the training part only: 144 of 160 sequences, 9 batches
+    assert reg.training_plan_.steps_per_epoch == 9 and reg.n_steps_ == 18
+    assert reg.net_.history[reg.best_epoch_ - 1, "valid_loss_best"]
+
+    small = GRURegressor(max_epochs=1).fit(X[:19], y[:19])  # a tail of 1 is noise
+    assert small.early_stopping_ is False and "valid_loss" not in small.net_.history[-1]
+    clf = GRUClassifier(max_epochs=1).fit(*make_sine_classes())
+    assert clf.early_stopping_ is False
+
+    assert GRURegressor(max_epochs=1, early_stopping=False).fit(X, y).early_stopping_ is False
+    assert GRUClassifier(max_epochs=1, early_stopping=True).fit(
+        *make_sine_classes()).early_stopping_ is True
+
+
+@pytest.mark.slow
+def test_auto_early_stopping_keeps_a_small_regressor_off_the_noise():
+    # 60 sequences whose target is half noise: the full schedule (1000 steps)
+    # fits the noise; the validation tail stops near the best epoch
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 10, 1))
+    y = X[:, -1, 0] + rng.normal(size=120)
+    errors = {}
+    for early_stopping in ("auto", False):
+        reg = GRURegressor(early_stopping=early_stopping, random_state=0).fit(X[:60], y[:60])
+        errors[early_stopping] = np.mean((reg.predict(X[60:]) - y[60:]) ** 2)
+    assert errors["auto"] < errors[False]

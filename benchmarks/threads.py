@@ -107,25 +107,36 @@ def bench_busy(T: int, repeats: int, pin: bool) -> list[dict]:
     for cell, policy, batch in cases:
         fit, record = fitter(cell, T, 3, policy, batch)
         fit()  # warm-up
-        idle, busy, threads = [], [], {"idle": set(), "busy": set()}
-        for _ in range(repeats):
-            t0 = time.perf_counter()
+        wall = {"idle": [], "busy": []}
+        cpu = {"idle": [], "busy": []}
+        threads = {"idle": set(), "busy": set()}
+
+        def timed(state):
+            t0, c0 = time.perf_counter(), time.process_time()
             fit()
-            idle.append(time.perf_counter() - t0)
-            threads["idle"].add(record["n_threads_"])
+            wall[state].append(time.perf_counter() - t0)
+            cpu[state].append(time.process_time() - c0)
+            threads[state].add(record["n_threads_"])
+
+        for _ in range(repeats):
+            timed("idle")
             with Busy(core):
-                t0 = time.perf_counter()
-                fit()
-                busy.append(time.perf_counter() - t0)
-                threads["busy"].add(record["n_threads_"])
+                timed("busy")
         row = {"cell": cell, "T": T, "num_threads": policy, "batch_size": batch,
-               "pinned": pin, "idle_s": float(np.median(idle)), "busy_s": float(np.median(busy)),
+               "pinned": pin, "idle_s": float(np.median(wall["idle"])),
+               "busy_s": float(np.median(wall["busy"])),
+               # CPU seconds our process burnt: threads spinning against the
+               # busy core show here, a fair share of a loaded machine does not
+               "idle_cpu_s": float(np.median(cpu["idle"])),
+               "busy_cpu_s": float(np.median(cpu["busy"])),
                "n_threads_": {k: sorted(v) for k, v in threads.items()}}
         row["busy_idle"] = row["busy_s"] / row["idle_s"]
+        row["busy_idle_cpu"] = row["busy_cpu_s"] / row["idle_cpu_s"]
         rows.append(row)
         print(f"  busy {cell} T={T} num_threads={policy!s:>4} batch={batch!s:>4}: "
               f"idle {row['idle_s']:.3f}s busy {row['busy_s']:.3f}s "
-              f"ratio {row['busy_idle']:.2f} (threads {row['n_threads_']})", flush=True)
+              f"ratio {row['busy_idle']:.2f} (CPU time ratio {row['busy_idle_cpu']:.2f}, "
+              f"threads {row['n_threads_']})", flush=True)
     return rows
 
 

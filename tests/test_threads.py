@@ -162,10 +162,11 @@ def test_none_leaves_torch_alone(data, torch_settings):
 @pytest.mark.parametrize("Est", [REGRESSORS[0], LSTMClassifier])
 def test_results_do_not_depend_on_the_thread_count(Est, torch_settings):
     # equal-length batches large enough for FastGRU to split (2 row blocks)
-    X, y = make_sum_regression(n=256, T=10, d=3)
+    X, y = make_sum_regression(n=512, T=10, d=3)
     if "Classifier" in Est.__name__:
         y = (y > np.median(y)).astype(int)
-    params = dict(hidden_size=64, batch_size=128, max_epochs=3, min_steps=0, random_state=0)
+    params = dict(hidden_size=64, batch_size=512, max_epochs=3, min_steps=0, random_state=0)
+    assert len(_fast_gru._row_blocks(512, 64)) == 2
     one = Est(**params, num_threads=1).fit(X, y)
     two = Est(**params, num_threads=2).fit(X, y)
     assert two.n_threads_ == 2
@@ -176,11 +177,11 @@ def test_results_do_not_depend_on_the_thread_count(Est, torch_settings):
 def test_gru_kernel_blocks_are_bit_identical_at_any_thread_count(torch_settings):
     torch.manual_seed(0)
     gru = FastGRU(5, 64, batch_first=True)
-    lengths = torch.randint(3, 12, (150,)).tolist()
-    x = torch.randn(150, 12, 5)
+    lengths = torch.randint(3, 12, (600,)).tolist()
+    x = torch.randn(600, 12, 5)
     packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True,
                                                      enforce_sorted=False)
-    assert len(_fast_gru._row_blocks(150, 64)) > 1
+    assert len(_fast_gru._row_blocks(600, 64)) > 1
     results = []
     original = _fast_gru._run_blocks
     for threads in (1, 2, 3):
@@ -202,8 +203,8 @@ def test_gru_kernel_blocks_match_nn_gru(torch_settings):
     gru = FastGRU(4, 32, batch_first=True, bidirectional=True)
     ref = torch.nn.GRU(4, 32, batch_first=True, bidirectional=True)
     ref.load_state_dict(gru.state_dict())
-    x = torch.randn(300, 7, 4)
-    assert len(_fast_gru._row_blocks(300, 32)) > 1
+    x = torch.randn(1100, 7, 4)
+    assert len(_fast_gru._row_blocks(1100, 32)) > 1
     torch.set_num_threads(2)
     torch.testing.assert_close(gru(x)[0], ref(x)[0], atol=1e-5, rtol=1e-5)
 

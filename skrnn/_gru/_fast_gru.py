@@ -73,9 +73,11 @@ def _one_blas_thread():
 # With fixed blocks, one thread runs them one after another and n threads run
 # them side by side, with bit-identical values (tests/test_threads.py).
 # A block holds about BLOCK_ROWS_X_UNITS rows x units (a multiple of 8 rows,
-# at least 32): below that a thread hand-off costs more than the block's loop
-# (measured with benchmarks/threads.py on a 2-core machine).
-BLOCK_ROWS_X_UNITS = 64 * 64
+# at least 32). Smaller blocks cost speed at one thread, since sgemm is less
+# efficient on fewer rows: measured, kernel forward at hidden 64, 50 steps,
+# batch 128 as two blocks of 64 rows took 1.17x one call of 128 rows; at
+# hidden 128, batch 256 as two blocks of 128 rows, 1.02x.
+BLOCK_ROWS_X_UNITS = 128 * 128
 _MIN_BLOCK_ROWS = 32
 _POOL: ThreadPoolExecutor | None = None
 _POOL_SIZE = 0

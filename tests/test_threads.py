@@ -216,3 +216,29 @@ def test_row_blocks_cover_the_batch(batch, hidden):
     assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
     assert all(hi > lo for lo, hi in blocks)
     assert all((hi - lo) % 8 == 0 for lo, hi in blocks[:-1])
+
+
+def test_concurrent_calls_in_threads_leave_the_caller_alone(data, torch_settings):
+    # the selector runs trials in threads (n_jobs): each fit sets and restores
+    # the count of its own thread; the caller's stays as it was
+    import threading
+
+    X, y = data
+    before, _ = torch_settings
+    errors = []
+
+    def fit(n):
+        try:
+            for _ in range(2):
+                est = GRURegressor(**FAST, num_threads=n).fit(X, y)
+                assert est.n_threads_ == min(n, available_cores())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=fit, args=(n,)) for n in (1, 2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert not errors
+    assert torch.get_num_threads() == before

@@ -27,6 +27,7 @@ from ._inference import check_fitted, check_predict_input, torch_output
 from ._module import RecurrentNetwork
 from ._onnx import create_session, export_network, onnx_output
 from ._params import CONSTRAINTS, OPTIMIZERS, make_init
+from ._threads import resolve_num_threads, torch_threads
 from ._schedule import (
     EPOCH_END_LOSS,
     EpochEndLoss,
@@ -175,6 +176,20 @@ class RecurrentEstimatorBase(BaseEstimator):
         self.training_plan_ = self._plan(sequences.n_samples)
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self.n_threads_ = self._resolve_threads(self.training_plan_.batch_size)
+        with torch_threads(self.n_threads_):
+            self._fit_network(sequences, y_encoded, n_outputs, seed, sample_weight)
+        return self
+
+    def _resolve_threads(self, batch: int) -> int:
+        """The thread count of one call processing batches of ``batch`` sequences."""
+        directions = 2 if self.bidirectional else 1
+        # a model pickled before the parameter existed leaves torch's setting alone
+        return resolve_num_threads(getattr(self, "num_threads", None),
+                                   batch * self.hidden_size * directions)
+
+    def _fit_network(self, sequences, y_encoded, n_outputs, seed, sample_weight):
+        """Build and train the skorch net (under the thread policy of :meth:`fit`)."""
         constant_loss = self._constant_loss(y_encoded, sample_weight)
         net = self._build_net(
             sequences.n_features, n_outputs, seed, constant_loss, sample_weight is not None
@@ -195,7 +210,6 @@ class RecurrentEstimatorBase(BaseEstimator):
         self.best_epoch_ = int(dict(net.callbacks_)["best_weights"].best_epoch_)
         self._onnx = None  # a session exported from a previous fit is stale
         self._warn_if_constant(constant_loss)
-        return self
 
     def _plan(self, n_samples: int) -> TrainingPlan:
         """The training schedule for ``n_samples`` sequences (``"auto"`` resolved)."""
@@ -223,7 +237,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             "another lr, or another scaling; if the targets are unpredictable from X, "
             "no model will do better.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,  # fit -> _fit_network -> here
         )
 
     def _build_net(self, n_features: int, n_outputs: int, seed: int, constant_loss: float,
@@ -313,11 +327,13 @@ class RecurrentEstimatorBase(BaseEstimator):
         """
         sequences = check_predict_input(self, X)
         batch_size = max(self.net_.batch_size, _MIN_PREDICT_BATCH)
-        if self.inference == "onnx":
-            return onnx_output(self._onnx_session(), sequences, batch_size)
-        return torch_output(
-            self.net_.module_, sequences, batch_size, self.net_.device, self._probabilities
-        )
+        threads = self._resolve_threads(min(batch_size, sequences.n_samples))
+        with torch_threads(threads):
+            if self.inference == "onnx":
+                return onnx_output(self._onnx_session(), sequences, batch_size)
+            return torch_output(
+                self.net_.module_, sequences, batch_size, self.net_.device, self._probabilities
+            )
 
     def _onnx_session(self):
         """The onnxruntime session for the current weights, created on first use.

@@ -34,7 +34,9 @@ net_ : skorch.NeuralNet
         Number of optimizer steps taken.
     best_epoch_ : int
         The epoch (1-based) whose weights the model holds: the one with the
-        lowest monitored loss (see ``early_stopping``)."""
+        lowest monitored loss (see ``early_stopping``).
+    n_threads_ : int
+        CPU threads the fit ran with (``num_threads`` resolved)."""
 
 
 # What the docstrings of the GRU* and LSTM* classes say about their cell.

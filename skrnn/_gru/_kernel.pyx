@@ -49,7 +49,7 @@ cdef int64_t *_offsets(const int64_t[::1] batch_sizes) except NULL:
 def forward(const float[:, ::1] gx, const float[:, ::1] w_hh, const float[::1] b_hh,
             float[:, ::1] h, const int64_t[::1] batch_sizes, bint reverse,
             float[:, ::1] out, float[:, ::1] gh,
-            float[:, ::1] hprev=None, float[:, ::1] save=None):
+            float[:, ::1] hprev=None, float[:, ::1] save=None, int lo=0, int hi=-1):
     """Run the recurrence over all steps, in place.
 
     Parameters
@@ -72,6 +72,11 @@ def forward(const float[:, ::1] gx, const float[:, ::1] w_hh, const float[::1] b
     hprev, save : float32 arrays (N, H) and (N, 4H), optional
         When given, receive ``h_{t-1}`` and ``[r, z, n, gh_n]`` per row for
         :func:`backward`; omit both for inference.
+    lo, hi : int, optional
+        Run only the batch rows ``lo <= b < hi`` (``hi=-1``: to the end). Rows
+        of a GRU never interact, so disjoint row ranges can run at the same
+        time in different threads (the GIL is released) on the same buffers,
+        and give the same values as one call over the whole batch.
     """
     cdef int T = batch_sizes.shape[0]
     cdef int H = w_hh.shape[1]
@@ -89,6 +94,10 @@ def forward(const float[:, ::1] gx, const float[:, ::1] w_hh, const float[::1] b
     if train and (hprev is None or hprev.shape[0] != gx.shape[0]
                   or save.shape[0] != gx.shape[0] or save.shape[1] != 4 * H):
         raise ValueError("inconsistent GRU buffer shapes")
+    if hi < 0 or hi > B:
+        hi = B
+    if lo < 0 or lo > hi:
+        raise ValueError("invalid row range")
     cdef int64_t *offsets = _offsets(batch_sizes)
     if offsets[T - 1] + batch_sizes[T - 1] != gx.shape[0] or out.shape[0] != gx.shape[0]:
         free(offsets)
@@ -105,15 +114,21 @@ def forward(const float[:, ::1] gx, const float[:, ::1] w_hh, const float[::1] b
     with nogil:
         for step in range(T):
             t = T - 1 - step if reverse else step
+            # active rows of this step within [lo, hi): a prefix of the batch
             bs = <int> batch_sizes[t]
-            off = offsets[t]
+            if bs > hi:
+                bs = hi
+            bs = bs - lo
+            if bs <= 0:
+                continue
+            off = offsets[t] + lo
             # gh (bs, 3H) = h (bs, H) . W_hh^T   <=>   col-major gh^T = W_hh . h^T
-            sgemm(trans_t, trans_n, &H3, &bs, &H, &one, w, &ldw, &h[0, 0], &ldh,
-                  &zero, &gh[0, 0], &ldc)
+            sgemm(trans_t, trans_n, &H3, &bs, &H, &one, w, &ldw, &h[lo, 0], &ldh,
+                  &zero, &gh[lo, 0], &ldc)
             if train:
                 hp = &hprev[off, 0]
                 sv = &save[off, 0]
-            skrnn_gru_gates_forward(bs, H, &gx[off, 0], &gh[0, 0], &b_hh[0], &h[0, 0],
+            skrnn_gru_gates_forward(bs, H, &gx[off, 0], &gh[lo, 0], &b_hh[0], &h[lo, 0],
                                     &out[off, 0], hp, sv)
         free(offsets)
 
@@ -121,7 +136,7 @@ def forward(const float[:, ::1] gx, const float[:, ::1] w_hh, const float[::1] b
 def backward(const float[:, ::1] dout, float[:, ::1] dh, const float[:, ::1] w_hh,
              const float[:, ::1] hprev, const float[:, ::1] save,
              const int64_t[::1] batch_sizes, bint reverse,
-             float[:, ::1] dgx, float[:, ::1] dgh):
+             float[:, ::1] dgx, float[:, ::1] dgh, int lo=0, int hi=-1):
     """Back-propagate through all steps, in place.
 
     Parameters
@@ -140,6 +155,8 @@ def backward(const float[:, ::1] dout, float[:, ::1] dh, const float[:, ::1] w_h
         Receive the gradient w.r.t. the input-side pre-activations
         ``x W_ih^T + b_ih`` and the hidden-side ``h W_hh^T + b_hh`` of every
         row; the weight gradients are one GEMM each over these (by the caller).
+    lo, hi : int, optional
+        Only the batch rows ``lo <= b < hi``, as for :func:`forward`.
     """
     cdef int T = batch_sizes.shape[0]
     cdef int H = w_hh.shape[1]
@@ -154,6 +171,10 @@ def backward(const float[:, ::1] dout, float[:, ::1] dh, const float[:, ::1] w_h
         return
     if batch_sizes[0] > dh.shape[0]:
         raise ValueError("batch_sizes exceed the state's batch")
+    if hi < 0 or hi > dh.shape[0]:
+        hi = <int> dh.shape[0]
+    if lo < 0 or lo > hi:
+        raise ValueError("invalid row range")
     cdef int64_t *offsets = _offsets(batch_sizes)
     if offsets[T - 1] + batch_sizes[T - 1] != N:
         free(offsets)
@@ -169,10 +190,15 @@ def backward(const float[:, ::1] dout, float[:, ::1] dh, const float[:, ::1] w_h
             # undo the forward order
             t = step if reverse else T - 1 - step
             bs = <int> batch_sizes[t]
-            off = offsets[t]
-            skrnn_gru_gates_backward(bs, H, &dout[off, 0], &dh[0, 0], &hprev[off, 0],
+            if bs > hi:
+                bs = hi
+            bs = bs - lo
+            if bs <= 0:
+                continue
+            off = offsets[t] + lo
+            skrnn_gru_gates_backward(bs, H, &dout[off, 0], &dh[lo, 0], &hprev[off, 0],
                                      &save[off, 0], &dgx[off, 0], &dgh[off, 0])
             # dh (bs, H) += dgh (bs, 3H) . W_hh   <=>   col-major dh^T += W_hh^T . dgh^T
             sgemm(trans_n, trans_n, &H, &bs, &H3, &one, w, &ldw, &dgh[off, 0], &ldg,
-                  &one, &dh[0, 0], &ldh)
+                  &one, &dh[lo, 0], &ldh)
         free(offsets)

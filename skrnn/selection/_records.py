@@ -34,47 +34,58 @@ FAILURE_ATTR = "skrnn_failure"
 DEFAULT_ATTR = "skrnn_default"
 
 
+@dataclass(kw_only=True)
+class TrialFacts:
+    """What both a trial's :class:`Measurements` and its :class:`TrialRecord` hold.
+
+    Attributes
+    ----------
+    params : dict
+        The trial's values of the searched hyperparameters (plain names).
+    n_params, seconds_per_epoch, latency_ms, n_epochs : number or None
+        Measured cost.
+    worker : str or None
+        ``"<host>:<pid>"`` of the process that ran the trial (:data:`WORKER_ATTR`).
+    default : bool
+        Whether the trial is its cell's default estimator (:data:`DEFAULT_ATTR`).
+    """
+
+    params: dict = field(default_factory=dict)
+    n_params: int | None = None
+    seconds_per_epoch: float | None = None
+    latency_ms: float | None = None
+    n_epochs: int | None = None
+    worker: str | None = None
+    default: bool = False
+
+
 @dataclass
-class Measurements:
-    """What the objective measured in one trial (the :data:`ATTR` attribute).
+class Measurements(TrialFacts):
+    """What the objective measured in one trial (the :data:`ATTR` attribute),
+    next to the :class:`TrialFacts`.
 
     Attributes
     ----------
     cell : {"gru", "lstm"} or None
     random_state : int or None
         Seed of the trial's estimators.
-    params : dict
-        The trial's values of the searched hyperparameters (plain names).
     score_se : float or None
         Standard error of the validation score.
     fold_scores : list of float or None
         Validation score of each fold.
-    n_params, seconds_per_epoch, latency_ms, n_epochs : number or None
-        Measured cost.
     infeasible : str or None
         Why the trial breaks a constraint.
     error : str or None
         Why the trial failed: its exception, or (read back from
         :data:`FAILURE_ATTR`) why skrnn failed a trial left by a dead worker.
-    worker : str or None
-        ``"<host>:<pid>"`` of the process that ran it (:data:`WORKER_ATTR`).
-    default : bool
-        Whether the trial is its cell's default estimator (:data:`DEFAULT_ATTR`).
     """
 
     cell: str | None = None
     random_state: int | None = None
-    params: dict = field(default_factory=dict)
     score_se: float | None = None
     fold_scores: list | None = None
-    n_params: int | None = None
-    seconds_per_epoch: float | None = None
-    latency_ms: float | None = None
-    n_epochs: int | None = None
     infeasible: str | None = None
     error: str | None = None
-    worker: str | None = None
-    default: bool = False
 
     #: Fields kept in attributes of their own, not in :data:`ATTR`.
     _OWN_ATTRS = ("worker", "default")
@@ -91,16 +102,17 @@ class Measurements:
         attrs = user_attrs.get(ATTR, {})
         known = {f.name for f in fields(cls)} - set(cls._OWN_ATTRS)
         out = cls(**{k: v for k, v in attrs.items() if k in known})
-        # ``worker`` was also kept in ATTR by skrnn versions before 0.x
+        # studies of earlier versions kept the worker in ATTR too
         out.worker = user_attrs.get(WORKER_ATTR, attrs.get("worker"))
         out.default = bool(user_attrs.get(DEFAULT_ATTR))
         out.error = out.error or user_attrs.get(FAILURE_ATTR)
         return out
 
 
-@dataclass(frozen=True)
-class TrialRecord(AsDict):
-    """What one trial did.
+@dataclass
+class TrialRecord(AsDict, TrialFacts):
+    """What one trial did, as the decision and the report see it, next to
+    the :class:`TrialFacts` (``params`` also holds the study's parameters).
 
     Attributes
     ----------
@@ -112,17 +124,9 @@ class TrialRecord(AsDict):
         Validation score and its standard error (complete trials).
     last_score : float or None
         Last per-epoch validation score reported (pruned trials too).
-    params : dict
-        Estimator hyperparameters of the trial (plain names).
-    n_params, seconds_per_epoch, latency_ms, n_epochs : number or None
-        Measured cost.
     note : str or None
         Why the trial was infeasible, failed (its error, or why a trial left
         by a dead worker was failed) or pruned.
-    worker : str or None
-        Process that ran the trial.
-    default : bool
-        Whether the trial is its cell's default estimator.
     """
 
     number: int
@@ -131,14 +135,7 @@ class TrialRecord(AsDict):
     score: float | None = None
     score_se: float | None = None
     last_score: float | None = None
-    params: dict = field(default_factory=dict)
-    n_params: int | None = None
-    seconds_per_epoch: float | None = None
-    latency_ms: float | None = None
-    n_epochs: int | None = None
     note: str | None = None
-    worker: str | None = None
-    default: bool = False
 
     @property
     def usable(self) -> bool:
@@ -160,7 +157,7 @@ def _state_and_note(trial, m: Measurements) -> tuple[str, str | None]:
             return "pruned", "pruned"
         return "pruned", f"pruned after epoch {trial.last_step + 1}"
     if trial.state == TrialState.FAIL:
-        return "failed", m.error or "no reason recorded"
+        return "failed", m.error or "no reason recorded (Optuna failed it: e.g. its worker stopped beating)"
     return trial.state.name.lower(), None
 
 
@@ -170,6 +167,7 @@ def record_from_trial(trial) -> TrialRecord:
     cell, params = SearchSpace.from_study_params(trial.params)
     state, note = _state_and_note(trial, m)
     last = trial.intermediate_values[trial.last_step] if trial.last_step is not None else None
+    facts = {f.name: getattr(m, f.name) for f in fields(TrialFacts)}
     return TrialRecord(
         number=trial.number,
         cell=cell or m.cell or trial.user_attrs.get(DEFAULT_ATTR),
@@ -177,14 +175,8 @@ def record_from_trial(trial) -> TrialRecord:
         score=_finite_or_none(trial.value) if state == "complete" else None,
         score_se=_finite_or_none(m.score_se),
         last_score=_finite_or_none(last),
+        note=note,
         # the measured values: a default trial has no study parameter for a
         # default outside the space
-        params={**params, **m.params},
-        n_params=m.n_params,
-        seconds_per_epoch=m.seconds_per_epoch,
-        latency_ms=m.latency_ms,
-        n_epochs=m.n_epochs,
-        note=note,
-        worker=m.worker,
-        default=m.default,
+        **{**facts, "params": {**params, **m.params}},
     )

@@ -59,6 +59,21 @@ _TRIAL_ERRORS = (RuntimeError, ValueError, ArithmeticError, MemoryError)
 _STUDY_ATTR = "skrnn"
 
 
+def _runs_the_winner(summary: str, returns: str, description: str):
+    """Give a method that runs the refitted winner on ``X`` its docstring."""
+
+    def document(method):
+        method.__doc__ = (
+            f"{summary}\n\n        Parameters\n        ----------\n"
+            "        X : array-like or list of array-like\n"
+            "            Sequences, laid out as in :meth:`fit`.\n\n"
+            f"        Returns\n        -------\n        {returns}\n            {description}\n        "
+        )
+        return method
+
+    return document
+
+
 def _has_proba(selector) -> bool:
     task = getattr(selector, "task_", selector.task)
     return task != "regression"
@@ -185,9 +200,11 @@ class ArchitectureSelector(BaseEstimator):
     best_score_ : float
         Validation score of the winning trial.
     study_ : optuna.study.Study
-        The study; each trial's measurements (cell, seed, worker, score
-        standard error, parameters, seconds per epoch, latency, ...) are in
-        ``trial.user_attrs["skrnn"]``.
+        The study; each trial's measurements (cell, seed, searched
+        parameters, score standard error, seconds per epoch, latency, ...)
+        are in ``trial.user_attrs["skrnn"]``, its worker in
+        ``trial.user_attrs["skrnn_worker"]``; a cell's default trial has
+        ``trial.user_attrs["skrnn_default"]``.
     recovered_trials_ : list of int
         Numbers of trials left RUNNING by dead workers that this ``fit``
         marked FAILED.
@@ -213,7 +230,14 @@ class ArchitectureSelector(BaseEstimator):
 
     Notes
     -----
-    The decision rule. Each cell is represented by its best usable trial.
+    The defaults are always a contender: the first trial of each cell is its
+    default estimator (``GRURegressor()``, ``LSTMClassifier()``, ... with the
+    parameters fixed in ``estimator_params`` and ``search_space``), and a
+    searched configuration replaces it only when it scores better by more
+    than the standard error of their difference.
+
+    The decision rule. Each cell is represented by its best usable trial
+    (or its default, as above).
     When the two best scores differ by more than the standard error of their
     difference, ``sqrt(se_gru**2 + se_lstm**2)``, the higher wins. Otherwise
     the data cannot tell them apart, and the cell that is cheaper as measured
@@ -388,18 +412,9 @@ class ArchitectureSelector(BaseEstimator):
 
         # 2. The study (resumed if it exists in the storage).
         objective = Objective(
-            task=task,
-            space=space,
-            fixed=fixed,
-            max_epochs=self.max_epochs,
-            X=X,
-            y=y,
-            splits=scheme.splits,
-            scorer=self.scorer_,
-            constraints=constraints,
-            X_one=X_one,
-            seed=seed,
-            sample_weight=sample_weight,
+            task=task, space=space, fixed=fixed, max_epochs=self.max_epochs, X=X, y=y,
+            splits=scheme.splits, scorer=self.scorer_, constraints=constraints, X_one=X_one,
+            seed=seed, sample_weight=sample_weight,
         )
         with _optuna_logging(self.verbose):
             self.study_, self.recovered_trials_ = self._study(
@@ -670,36 +685,21 @@ class ArchitectureSelector(BaseEstimator):
                 "best_estimator_ to predict with; fit it with refit=True."
             )
 
+    @_runs_the_winner(
+        "Predict with the refitted winner.",
+        "y_pred : ndarray", "Regression values or class labels.",
+    )
     def predict(self, X):
-        """Predict with the refitted winner.
-
-        Parameters
-        ----------
-        X : array-like or list of array-like
-            Sequences, laid out as in :meth:`fit`.
-
-        Returns
-        -------
-        y_pred : ndarray
-            Regression values or class labels.
-        """
         self._check_refitted()
         return self.best_estimator_.predict(X)
 
     @available_if(_has_proba)
+    @_runs_the_winner(
+        "Class probabilities from the refitted winner (classification only).",
+        "proba : ndarray of shape (n_samples, n_classes)",
+        "Probabilities in the order of :attr:`classes_`.",
+    )
     def predict_proba(self, X):
-        """Class probabilities from the refitted winner (classification only).
-
-        Parameters
-        ----------
-        X : array-like or list of array-like
-            Sequences, laid out as in :meth:`fit`.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of :attr:`classes_`.
-        """
         self._check_refitted()
         return self.best_estimator_.predict_proba(X)
 

@@ -510,3 +510,19 @@ def test_measurements_round_trip_through_user_attrs():
     # a trial failed by skrnn for a dead worker has its reason read back
     orphan = Measurements.from_attrs({WORKER_ATTR: "host:2", FAILURE_ATTR: "worker died"})
     assert orphan.error == "worker died" and orphan.cell is None
+
+
+def test_an_orphaned_trial_shows_why_it_failed():
+    from optuna.trial import TrialState, create_trial
+
+    from skrnn.selection._records import FAILURE_ATTR, WORKER_ATTR, record_from_trial
+
+    frozen = create_trial(
+        state=TrialState.FAIL,
+        params={"cell": "lstm"},
+        distributions={"cell": CategoricalDistribution(("gru", "lstm"))},
+        user_attrs={WORKER_ATTR: "host:7", FAILURE_ATTR: "worker process 7 on host died"},
+    )
+    record = record_from_trial(frozen)
+    assert (record.state, record.cell, record.worker) == ("failed", "lstm", "host:7")
+    assert record.note == "worker process 7 on host died"

@@ -25,6 +25,7 @@ from skrnn.selection import (
     _criteria,
     _decision,
     _pruning,
+    _types,
     profile_data,
     recommend,
 )
@@ -457,7 +458,7 @@ def test_cellwise_pruner_compares_a_trial_only_with_its_own_cell():
     assert CellwisePruner(optuna.pruners.ThresholdPruner(lower=0.5)).prune(study, frozen)
 
 
-@pytest.mark.parametrize("module", [_criteria, _decision, _pruning, _synthetic])
+@pytest.mark.parametrize("module", [_criteria, _types, _decision, _pruning, _synthetic])
 def test_docstring_examples(module):
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     result = doctest.testmod(module, optionflags=flags)

@@ -130,6 +130,7 @@ class Objective:
         measured = Measurements(
             cell=cell,
             random_state=seed,
+            worker=worker_id(),
             params={name: params[name] for name in self.space.distributions},
         )
         try:

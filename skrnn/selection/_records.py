@@ -5,8 +5,8 @@ of JSON values (any Optuna storage keeps them), so the decision can be
 rebuilt from any storage by any process sharing the study. This module is
 the one place that knows their keys:
 
-* :data:`ATTR`: the objective's :class:`Measurements`, written once per
-  trial (each write is a transaction in a database storage);
+* :data:`ATTR`: the objective's :class:`Measurements` (the worker included),
+  written once per trial (each write is a transaction in a database storage);
 * :data:`WORKER_ATTR`: ``"<host>:<pid>"`` of the worker, written when the
   trial starts, so that a re-run can tell a dead worker's trial;
 * :data:`FAILURE_ATTR`: why skrnn failed a trial its worker left RUNNING;
@@ -87,8 +87,8 @@ class Measurements(TrialFacts):
     infeasible: str | None = None
     error: str | None = None
 
-    #: Fields kept in attributes of their own, not in :data:`ATTR`.
-    _OWN_ATTRS = ("worker", "default")
+    #: Fields kept in an attribute of their own, not in :data:`ATTR`.
+    _OWN_ATTRS = ("default",)
 
     def to_attrs(self) -> dict:
         """The value of :data:`ATTR` (JSON values; ``None`` fields left out)."""
@@ -102,8 +102,8 @@ class Measurements(TrialFacts):
         attrs = user_attrs.get(ATTR, {})
         known = {f.name for f in fields(cls)} - set(cls._OWN_ATTRS)
         out = cls(**{k: v for k, v in attrs.items() if k in known})
-        # studies of earlier versions kept the worker in ATTR too
-        out.worker = user_attrs.get(WORKER_ATTR, attrs.get("worker"))
+        # the worker is in ATTR once the trial ran, in WORKER_ATTR from its start
+        out.worker = attrs.get("worker") or user_attrs.get(WORKER_ATTR)
         out.default = bool(user_attrs.get(DEFAULT_ATTR))
         out.error = out.error or user_attrs.get(FAILURE_ATTR)
         return out

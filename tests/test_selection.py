@@ -486,3 +486,132 @@ def test_bad_data_and_unfitted():
         tiny(task="classification").fit(X, np.zeros(40, dtype=int))
     with pytest.raises(ValueError, match="NaN"):
         tiny().fit(np.full_like(X, np.nan), y)
+
+
+# ------------------------------------------------- the defaults are a contender
+def _spy_estimators(monkeypatch):
+    """Record the parameters of every trial's estimator."""
+    from skrnn.selection import _objective
+
+    made = []
+    real = _objective.make_estimator
+
+    def spy(task, cell, params):
+        made.append(dict(params))
+        return real(task, cell, params)
+
+    monkeypatch.setattr(_objective, "make_estimator", spy)
+    return made
+
+
+@pytest.mark.slow
+def test_trial_0_is_exactly_the_default_estimator(monkeypatch):
+    made = _spy_estimators(monkeypatch)
+    X, y = short_regression(n=300)
+    sel = ArchitectureSelector(n_trials=1, search_space={"cell": ["gru"]}).fit(X, y)
+    trial = sel.study_.trials[0]
+    assert trial.user_attrs["skrnn_default"] == "gru" and trial.state == TrialState.COMPLETE
+    expected = clone(GRURegressor()).get_params()
+    assert {k: v for k, v in made[0].items() if k != "random_state"} == {
+        k: v for k, v in expected.items() if k != "random_state"
+    }
+    assert made[0]["max_epochs"] == "auto"  # the default schedule, not a shortened copy
+    assert sel.report_.decision.default
+
+
+def test_trial_0_takes_the_users_fixed_values(monkeypatch):
+    made = _spy_estimators(monkeypatch)
+    X, y = short_regression(n=60)
+    fixed = {"hidden_size": 4, "min_steps": 10}
+    sel = ArchitectureSelector(
+        n_trials=1, max_epochs=2, search_space={"cell": ["gru"], "num_layers": 1},
+        estimator_params=fixed,
+    ).fit(X, y)
+    expected = clone(GRURegressor(**fixed, num_layers=1, max_epochs=2)).get_params()
+    assert {k: v for k, v in made[0].items() if k != "random_state"} == {
+        k: v for k, v in expected.items() if k != "random_state"
+    }
+    assert sel.study_.trials[0].user_attrs["skrnn_default"] == "gru"
+
+
+def test_the_default_wins_when_nothing_beats_it_beyond_the_noise():
+    # Searching patience without early stopping changes nothing in the fit: the
+    # searched configurations differ from the default by their seed only, so
+    # none is better beyond the noise and the default is kept.
+    X, y = short_regression(n=120)
+    defaults = GRURegressor().get_params()
+    space = {"cell": ["gru"], "patience": [3, 10, 20]}
+    space.update({k: defaults[k] for k in ("num_layers", "dropout", "lr", "batch_size")})
+    sel = ArchitectureSelector(
+        n_trials=4, max_epochs=2, search_space=space, estimator_params={"hidden_size": 4}
+    ).fit(X, y)
+    records = {r.number: r for r in sel.report_.records}
+    assert records[0].default and all(not records[n].default for n in (1, 2, 3))
+    decision = sel.report_.decision
+    assert decision.default and decision.trial == 0
+    assert sel.best_params_["patience"] == GRURegressor().patience
+    assert decision.default_note.startswith("kept the default GRURegressor: best searched config")
+    assert "Kept the default GRURegressor: best searched config" in str(sel.report_)
+
+
+def test_the_default_is_enqueued_once_per_study(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    X, y = short_regression(n=60)
+    params = dict(
+        max_epochs=1, search_space={"num_layers": 1, "dropout": 0.0, "batch_size": 32},
+        estimator_params={"hidden_size": 4}, storage=storage, study_name="resumed",
+    )
+    ArchitectureSelector(n_trials=2, **params).fit(X, y)
+    sel = ArchitectureSelector(n_trials=5, **params).fit(X, y)
+    defaults = [t.user_attrs.get("skrnn_default") for t in sel.study_.trials]
+    assert sorted(d for d in defaults if d) == sorted(sel.recommendation_.cells)
+    assert len(sel.study_.trials) == 5
+
+
+# ---------------------------------------------------------------- sample_weight
+def test_zero_weights_equal_dropping_those_sequences_in_the_score():
+    from sklearn.metrics import get_scorer
+
+    from skrnn.selection._noise import score_with_noise
+
+    X, y = short_regression(n=60)
+    model = GRURegressor(hidden_size=4, max_epochs=2, random_state=0).fit(X, y)
+    scorer = get_scorer("r2")
+    w = np.ones(len(y))
+    w[::3] = 0.0
+    kept = w > 0
+    weighted, se_w = score_with_noise(
+        scorer, model, X, y, classification=False, random_state=0, sample_weight=w
+    )
+    dropped, _ = score_with_noise(scorer, model, X[kept], y[kept], classification=False,
+                                  random_state=0)
+    assert weighted == pytest.approx(dropped) and np.isfinite(se_w)
+
+
+def test_weights_reach_the_trials_and_the_refit_through_metadata_routing(monkeypatch):
+    import sklearn
+
+    seen = []
+    real_fit = GRUClassifier.fit
+
+    def fit(self, X, y, sample_weight=None):
+        seen.append(None if sample_weight is None else np.asarray(sample_weight))
+        return real_fit(self, X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(GRUClassifier, "fit", fit)
+    X, y = short_classes(n=60)
+    w = np.linspace(0.5, 2.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        sel = tiny(
+            n_trials=2, max_epochs=1, search_space={**TINY_SPACE, "cell": ["gru"]},
+            estimator_params={"class_weight": "balanced"},
+        ).set_fit_request(sample_weight=True)
+        pipe = Pipeline([("id", FunctionTransformer()), ("sel", sel)])
+        pipe.fit(X, y, sample_weight=w)
+    sel = pipe.named_steps["sel"]
+    weighted = [s for s in seen if s is not None]  # the cost probes fit unweighted
+    # each trial's fit on a training fold, with that fold's weights
+    assert any(len(s) < len(y) and np.isin(s, w).all() for s in weighted)
+    assert np.allclose(weighted[-1], w)  # the refit, on all the data
+    assert sel.best_estimator_.class_weight == "balanced"
+    assert "weighted by sample_weight" in str(sel.report_)

@@ -25,6 +25,7 @@ from skrnn.selection import (
     _criteria,
     _decision,
     _pruning,
+    _types,
     profile_data,
     recommend,
 )
@@ -457,8 +458,72 @@ def test_cellwise_pruner_compares_a_trial_only_with_its_own_cell():
     assert CellwisePruner(optuna.pruners.ThresholdPruner(lower=0.5)).prune(study, frozen)
 
 
-@pytest.mark.parametrize("module", [_criteria, _decision, _pruning, _synthetic])
+@pytest.mark.parametrize("module", [_criteria, _types, _decision, _pruning, _synthetic])
 def test_docstring_examples(module):
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     result = doctest.testmod(module, optionflags=flags)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ---------------------------------------------------- the defaults as contenders
+def test_the_default_stays_unless_beaten_beyond_the_noise():
+    default = TrialRecord(0, "gru", "complete", score=0.80, score_se=0.02, default=True)
+    close = TrialRecord(1, "gru", "complete", score=0.82, score_se=0.02)
+    d = decide([default, close], task="classification")
+    # 0.02 / sqrt(2 * 0.02**2) = 0.7 standard errors: the default is kept
+    assert (d.trial, d.default) == (0, True)
+    assert d.default_note == (
+        "kept the default GRUClassifier: best searched config +0.02, 0.7x its standard error"
+    )
+    far = TrialRecord(2, "gru", "complete", score=0.90, score_se=0.02)
+    d = decide([default, close, far], task="classification")
+    assert (d.trial, d.default) == (2, False)
+    assert d.default_note.startswith("the searched config beats the default GRUClassifier")
+
+
+def test_each_cell_is_represented_by_its_kept_default():
+    records = [
+        TrialRecord(0, "gru", "complete", score=0.80, score_se=0.02, default=True,
+                    seconds_per_epoch=0.1),
+        TrialRecord(1, "lstm", "complete", score=0.81, score_se=0.02, default=True,
+                    seconds_per_epoch=0.5),
+        TrialRecord(2, "lstm", "complete", score=0.83, score_se=0.02, seconds_per_epoch=0.5),
+    ]
+    d = decide(records, task="regression")
+    # LSTM's searched 0.83 does not beat its default beyond the noise; the two
+    # defaults tie and the cheaper GRU wins
+    assert (d.cell, d.trial, d.tie, d.default) == ("gru", 0, True, True)
+    assert "kept the default GRURegressor" in d.default_note
+
+
+def test_measurements_round_trip_through_user_attrs():
+    from skrnn.selection._records import (
+        DEFAULT_ATTR,
+        FAILURE_ATTR,
+        WORKER_ATTR,
+        Measurements,
+    )
+
+    m = Measurements(cell="gru", random_state=3, params={"lr": 0.01}, score_se=0.1, n_epochs=2)
+    attrs = {"skrnn": m.to_attrs(), WORKER_ATTR: "host:1", DEFAULT_ATTR: "gru"}
+    back = Measurements.from_attrs(attrs)
+    assert back == Measurements(**{**m.__dict__, "worker": "host:1", "default": True})
+    # a trial failed by skrnn for a dead worker has its reason read back
+    orphan = Measurements.from_attrs({WORKER_ATTR: "host:2", FAILURE_ATTR: "worker died"})
+    assert orphan.error == "worker died" and orphan.cell is None
+
+
+def test_an_orphaned_trial_shows_why_it_failed():
+    from optuna.trial import TrialState, create_trial
+
+    from skrnn.selection._records import FAILURE_ATTR, WORKER_ATTR, record_from_trial
+
+    frozen = create_trial(
+        state=TrialState.FAIL,
+        params={"cell": "lstm"},
+        distributions={"cell": CategoricalDistribution(("gru", "lstm"))},
+        user_attrs={WORKER_ATTR: "host:7", FAILURE_ATTR: "worker process 7 on host died"},
+    )
+    record = record_from_trial(frozen)
+    assert (record.state, record.cell, record.worker) == ("failed", "lstm", "host:7")
+    assert record.note == "worker process 7 on host died"

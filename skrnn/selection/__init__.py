@@ -16,12 +16,12 @@ _OBJECTS = {
     "SMALL_DATASET_SEQUENCES": "_criteria",
     "TIE_STANDARD_ERRORS": "_decision",
     "ArchitectureSelector": "_selector",
-    "CellCost": "_criteria",
+    "CellCost": "_types",
     "CellwisePruner": "_pruning",
-    "Constraints": "_criteria",
-    "DataProfile": "_criteria",
+    "Constraints": "_types",
+    "DataProfile": "_types",
     "Decision": "_decision",
-    "Recommendation": "_criteria",
+    "Recommendation": "_types",
     "SelectionReport": "_report",
     "profile_data": "_criteria",
     "recommend": "_criteria",
@@ -34,10 +34,6 @@ if _typing.TYPE_CHECKING:  # static analysers and IDEs see the eager imports
         LONG_SEQUENCE_STEPS,
         MIN_TRIALS_PER_CELL,
         SMALL_DATASET_SEQUENCES,
-        CellCost,
-        Constraints,
-        DataProfile,
-        Recommendation,
         profile_data,
         recommend,
     )
@@ -46,6 +42,7 @@ if _typing.TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from ._report import SelectionReport
     from ._selector import ArchitectureSelector
     from ._space import DEFAULT_SEARCH_SPACE
+    from ._types import CellCost, Constraints, DataProfile, Recommendation
 
 
 def __dir__():

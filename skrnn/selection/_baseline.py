@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 
-from ._criteria import AsDict
+from ._noise import weighted_score
+from ._types import AsDict
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Baseline(AsDict):
     score: float | None
 
 
-def baseline_score(scorer, splits, y, *, classification: bool) -> Baseline:
+def baseline_score(scorer, splits, y, *, classification: bool, sample_weight=None) -> Baseline:
     """Score the constant model with ``scorer`` on ``splits``.
 
     Parameters
@@ -44,6 +45,8 @@ def baseline_score(scorer, splits, y, *, classification: bool) -> Baseline:
     y : ndarray
         All targets.
     classification : bool
+    sample_weight : ndarray, default=None
+        Weights of all the sequences, for the fit and the score of each fold.
 
     Returns
     -------
@@ -55,9 +58,10 @@ def baseline_score(scorer, splits, y, *, classification: bool) -> Baseline:
     for train, valid in splits:
         # "prior" predicts the majority class and the class shares as probabilities
         model = DummyClassifier(strategy="prior") if classification else DummyRegressor()
-        model.fit(np.zeros((len(train), 1)), y[train])
+        w = (None, None) if sample_weight is None else (sample_weight[train], sample_weight[valid])
+        model.fit(np.zeros((len(train), 1)), y[train], sample_weight=w[0])
         try:
-            scores.append(float(scorer(model, np.zeros((len(valid), 1)), y[valid])))
+            scores.append(weighted_score(scorer, model, np.zeros((len(valid), 1)), y[valid], w[1]))
         except (ValueError, TypeError, AttributeError, IndexError):
             return Baseline(name, None)
     return Baseline(name, float(np.mean(scores)))

@@ -21,7 +21,7 @@ from sklearn.utils import _safe_indexing
 from skorch.callbacks import Callback
 
 from .._schedule import resolve_batch_size
-from ._criteria import CellCost
+from ._types import CellCost
 
 #: Training batches a probe times. The first one pays for warm-up (memory
 #: allocation, kernel selection) and is dropped.

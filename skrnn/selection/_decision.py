@@ -7,6 +7,12 @@ validation data cannot tell the cells apart, and the cell whose best model is
 cheaper *as measured on this machine* wins (the one-standard-error rule of
 Breiman et al., with cost as the tie-breaker).
 
+Within each cell the same rule guards the defaults: trial 0 of a cell is the
+cell's default estimator, and the cell's best searched configuration
+represents the cell only when it beats that default by more than
+:data:`TIE_STANDARD_ERRORS` standard errors of their difference; otherwise
+the default does.
+
 The standard error of the difference is ``sqrt(se_gru**2 + se_lstm**2)``,
 each ``se`` being the standard error of that trial's score (see
 :mod:`skrnn.selection._noise`). It ignores the positive correlation of two
@@ -17,20 +23,13 @@ slightly: a difference the rule calls real is real.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ._criteria import CELL_NAMES, CELLS, AsDict, Constraints, cheaper
+from ._criteria import cheaper
+from ._types import CELL_NAMES, CELLS, COSTS, AsDict, Constraints, estimator_name
 
 #: Score differences within this many standard errors of the difference tie.
 TIE_STANDARD_ERRORS = 1.0
-
-
-# (record attribute, what it is, format): the costs a tie can be broken on.
-_COSTS = {
-    "seconds_per_epoch": ("training time", "{:.3g} s/epoch"),
-    "latency_ms": ("predict latency", "{:.3g} ms per sequence"),
-    "n_params": ("parameter count", "{:,} parameters"),
-}
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,11 @@ class Decision(AsDict):
         Standard error of that difference (None if unknown).
     cost_basis : str or None
         The measured cost that broke the tie.
+    default : bool
+        Whether the winning trial is the winning cell's default estimator.
+    default_note : str or None
+        How the winning cell's best searched configuration compared with its
+        default (None when the cell has no usable default trial).
 
     Examples
     --------
@@ -74,6 +78,8 @@ class Decision(AsDict):
     difference: float | None = None
     noise: float | None = None
     cost_basis: str | None = None
+    default: bool = False
+    default_note: str | None = None
 
 
 def tie_break_cost(constraints: Constraints | None) -> str:
@@ -100,6 +106,59 @@ def best_per_cell(records) -> dict:
         if r.usable and (r.cell not in best or r.score > best[r.cell].score):
             best[r.cell] = r
     return best
+
+
+def _difference_noise(a, b) -> float | None:
+    """Standard error of ``a.score - b.score`` (None if either is unknown)."""
+    if a.score_se is None or b.score_se is None:
+        return None
+    return math.sqrt(a.score_se**2 + b.score_se**2)
+
+
+def _beyond_noise(difference: float, noise: float | None) -> bool:
+    return noise is None or abs(difference) > TIE_STANDARD_ERRORS * noise
+
+
+def representatives(records, task: str | None = None) -> tuple[dict, dict]:
+    """Each cell's representative trial: its default unless beaten beyond the noise.
+
+    Parameters
+    ----------
+    records : list of TrialRecord
+    task : {"regression", "classification"} or None
+        Names the default estimator in the notes.
+
+    Returns
+    -------
+    chosen : dict
+        ``{cell: record}`` for the cells with a usable trial.
+    notes : dict
+        ``{cell: sentence}`` comparing the best searched configuration with the
+        default, for the cells with a usable default trial.
+    """
+    best = best_per_cell(records)
+    searched = best_per_cell([r for r in records if not r.default])
+    chosen, notes = dict(best), {}
+    for cell in best:
+        default = best_per_cell([r for r in records if r.default and r.cell == cell]).get(cell)
+        if default is None:
+            continue
+        name = estimator_name(task, cell)
+        rival = searched.get(cell)
+        if rival is None:
+            chosen[cell], notes[cell] = default, f"kept the default {name}: no searched config"
+            continue
+        difference = rival.score - default.score
+        noise = _difference_noise(rival, default)
+        ratio = "no known standard error" if not noise else f"{difference / noise:.1f}x its standard error"
+        compared = f"best searched config {difference:+.2g}, {ratio}"
+        if difference > 0 and _beyond_noise(difference, noise):
+            chosen[cell] = rival
+            notes[cell] = f"the searched config beats the default {name}: {compared}"
+        else:
+            chosen[cell] = default
+            notes[cell] = f"kept the default {name}: {compared}"
+    return chosen, notes
 
 
 def _fmt(score: float, se: float | None) -> str:
@@ -131,8 +190,8 @@ def _why_unusable(records, cell: str) -> str:
     return f"none of the {len(mine)} {CELL_NAMES[cell]} trials finished usably ({detail})"
 
 
-def decide(records, constraints: Constraints | None = None) -> Decision:
-    """Pick the cell from the trials of the study.
+def decide(records, constraints: Constraints | None = None, task: str | None = None) -> Decision:
+    """Pick the cell, and its trial, from the trials of the study.
 
     Parameters
     ----------
@@ -140,6 +199,8 @@ def decide(records, constraints: Constraints | None = None) -> Decision:
         Every trial of the study.
     constraints : Constraints, default=None
         The user's limits: they choose the cost that breaks a tie.
+    task : {"regression", "classification"}, default=None
+        Names the default estimators in the decision.
 
     Returns
     -------
@@ -150,7 +211,14 @@ def decide(records, constraints: Constraints | None = None) -> Decision:
     ValueError
         If no trial is usable; the message says what happened to the trials.
     """
-    best = best_per_cell(records)
+    best, notes = representatives(records, task)
+    decision = _decide_cell(records, best, constraints)
+    winner = next(r for r in records if r.number == decision.trial)
+    return replace(decision, default=winner.default, default_note=notes.get(decision.cell))
+
+
+def _decide_cell(records, best: dict, constraints) -> Decision:
+    """The rule between the cells' representatives ``best``."""
     if not best:
         notes = sorted({r.note for r in records if r.note})
         states = ", ".join(
@@ -177,14 +245,13 @@ def decide(records, constraints: Constraints | None = None) -> Decision:
 
     gru, lstm = best["gru"], best["lstm"]
     difference = gru.score - lstm.score
-    ses = [gru.score_se, lstm.score_se]
-    noise = None if any(se is None for se in ses) else math.sqrt(sum(se**2 for se in ses))
+    noise = _difference_noise(gru, lstm)
     scores = (
         f"best GRU {_fmt(gru.score, gru.score_se)} (trial {gru.number}), "
         f"best LSTM {_fmt(lstm.score, lstm.score_se)} (trial {lstm.number})"
     )
     higher = gru if difference >= 0 else lstm
-    if noise is None or abs(difference) > TIE_STANDARD_ERRORS * noise:
+    if _beyond_noise(difference, noise):
         return Decision(
             cell=higher.cell,
             trial=higher.number,
@@ -203,7 +270,7 @@ def decide(records, constraints: Constraints | None = None) -> Decision:
             continue
         winner = gru if cheaper(a, b) < 0 else lstm
         loser = lstm if winner is gru else gru
-        label, fmt = _COSTS[attr]
+        label, fmt = COSTS[attr]
         return Decision(
             cell=winner.cell,
             trial=winner.number,

@@ -59,7 +59,15 @@ class _ClassifierReplay(ClassifierMixin, _Replay):
         return self.outputs["predict_proba"][np.asarray(X).ravel()]
 
 
-def score_with_noise(scorer, estimator, X, y, *, classification: bool, random_state=None):
+def weighted_score(scorer, estimator, X, y, sample_weight=None) -> float:
+    """``scorer(estimator, X, y)``, passing ``sample_weight`` when there are weights."""
+    if sample_weight is None:
+        return float(scorer(estimator, X, y))
+    return float(scorer(estimator, X, y, sample_weight=sample_weight))
+
+
+def score_with_noise(scorer, estimator, X, y, *, classification: bool, random_state=None,
+                     sample_weight=None):
     """Score a fitted estimator on validation data, with a bootstrap standard error.
 
     Parameters
@@ -72,16 +80,20 @@ def score_with_noise(scorer, estimator, X, y, *, classification: bool, random_st
     classification : bool
     random_state : int or Generator, default=None
         Seeds the resampling.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the validation sequences (the scorer's ``sample_weight``);
+        a resample carries the weights of the sequences it draws.
 
     Returns
     -------
     score : float
-        ``scorer(estimator, X, y)``, computed from one pass of predictions.
+        ``scorer(estimator, X, y)`` (weighted), computed from one pass of predictions.
     standard_error : float
         Bootstrap standard error of ``score`` (NaN if it cannot be computed,
         e.g. a scorer that needs more than the model's predictions).
     """
     y = np.asarray(y)
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     outputs = {"predict": estimator.predict(X)}
     if classification:
         outputs["predict_proba"] = estimator.predict_proba(X)
@@ -90,15 +102,17 @@ def score_with_noise(scorer, estimator, X, y, *, classification: bool, random_st
         replay = _RegressorReplay(outputs)
     n = len(y)
     try:
-        score = float(scorer(replay, np.arange(n)[:, None], y))
+        score = weighted_score(scorer, replay, np.arange(n)[:, None], y, w)
     except _REPLAY_ERRORS:  # a scorer that needs more than the predictions
-        return float(scorer(estimator, X, y)), float("nan")
+        return weighted_score(scorer, estimator, X, y, w), float("nan")
     rng = np.random.default_rng(random_state)
     scores = []
     for _ in range(N_BOOTSTRAP):
         idx = rng.integers(0, n, n)
         try:
-            scores.append(float(scorer(replay, idx[:, None], y[idx])))
+            scores.append(
+                weighted_score(scorer, replay, idx[:, None], y[idx], None if w is None else w[idx])
+            )
         except _REPLAY_ERRORS:
             continue  # e.g. a resample holding a single class for ROC AUC
     scores = np.asarray(scores)

@@ -22,12 +22,12 @@ from sklearn.utils import _safe_indexing
 from ..classifier import GRUClassifier, LSTMClassifier
 from ..regressor import GRURegressor, LSTMRegressor
 from ._cost import count_parameters, predict_latency_ms, probe_cost, seconds_per_epoch
-from ._criteria import Constraints
-from ._noise import fold_standard_error, score_with_noise
+from ._types import Constraints
+from ._noise import fold_standard_error, score_with_noise, weighted_score
 from ._pruning import EpochScoreReporter
-from ._records import ATTR
+from ._records import ATTR, DEFAULT_ATTR, WORKER_ATTR, Measurements
 from ._space import SearchSpace
-from ._storage import WORKER_ATTR, worker_id
+from ._storage import worker_id
 
 ESTIMATORS = {
     ("regression", "gru"): GRURegressor,
@@ -35,6 +35,30 @@ ESTIMATORS = {
     ("classification", "gru"): GRUClassifier,
     ("classification", "lstm"): LSTMClassifier,
 }
+
+
+def default_params(task: str, cell: str) -> dict:
+    """The parameters of the default estimator, e.g. ``GRUClassifier().get_params()``."""
+    return ESTIMATORS[task, cell]().get_params(deep=False)
+
+
+def build_params(task: str, cell: str, searched: dict, fixed: dict, *, max_epochs,
+                 random_state) -> dict:
+    """The parameters of a trial's (or the refit's) estimator, the one place they are assembled.
+
+    The default estimator's parameters, overridden by the ``searched`` values,
+    then by the user's ``fixed`` ones (``estimator_params`` and single values
+    of ``search_space``), then by what the selector owns: ``max_epochs`` and
+    the seed. With no ``searched`` value this is the cell's default estimator
+    (with the user's fixed values): trial 0 of each cell.
+    """
+    return {
+        **default_params(task, cell),
+        **searched,
+        **fixed,
+        "max_epochs": max_epochs,
+        "random_state": random_state,
+    }
 
 
 def make_estimator(task: str, cell: str, params: dict):
@@ -63,7 +87,7 @@ class Objective:
     task : {"regression", "classification"}
     space : SearchSpace
     fixed : dict
-        Estimator parameters common to every trial.
+        Estimator parameters the user fixed, common to every trial.
     max_epochs : int or "auto"
         Every fit's ``max_epochs``; ``"auto"`` is the estimators' own plan.
     X, y : array-like
@@ -78,6 +102,9 @@ class Objective:
         One typical sequence, for the predict latency.
     seed : int or None
         Study seed; each trial derives its own from it.
+    sample_weight : ndarray or None
+        Weights of all the sequences: each split's share weighs the trial's
+        fit and its validation score.
     """
 
     task: str
@@ -91,31 +118,45 @@ class Objective:
     constraints: Constraints
     X_one: Any
     seed: int | None
+    sample_weight: Any = None
 
     def __call__(self, trial) -> float:
         # Written first, so that a re-run can tell a dead worker's trial.
         trial.set_user_attr(WORKER_ATTR, worker_id())
-        cell, params = self.space.suggest(trial)
+        cell, searched = self._configuration(trial)
         seed = trial_seed(self.seed, trial.number)
-        info = {"cell": cell, "random_state": seed, "worker": worker_id()}
-        estimator = make_estimator(
-            self.task,
-            cell,
-            {**self.fixed, **params, "max_epochs": self.max_epochs, "random_state": seed},
+        params = build_params(self.task, cell, searched, self.fixed,
+                              max_epochs=self.max_epochs, random_state=seed)
+        measured = Measurements(
+            cell=cell,
+            random_state=seed,
+            worker=worker_id(),
+            params={name: params[name] for name in self.space.distributions},
         )
         try:
-            return self._evaluate(trial, estimator, seed, info)
+            return self._evaluate(trial, make_estimator(self.task, cell, params), measured)
         except optuna.TrialPruned:
             raise
         except Exception as exc:  # recorded for the report, then failed by Optuna
-            info["error"] = f"{type(exc).__name__}: {exc}"[:500]
+            measured.error = f"{type(exc).__name__}: {exc}"[:500]
             raise
         finally:
             # One write per trial: each write is a transaction in an RDB storage.
-            trial.set_user_attr(ATTR, info)
+            trial.set_user_attr(ATTR, measured.to_attrs())
 
-    def _evaluate(self, trial, estimator, seed: int, info: dict) -> float:
+    def _configuration(self, trial) -> tuple[str, dict]:
+        """The cell and the searched values: none for a cell's default trial."""
+        if trial.user_attrs.get(DEFAULT_ATTR):
+            cell = self.space.suggest_default(trial, default_params(self.task, "gru"))
+            return cell, {}
+        return self.space.suggest(trial)
+
+    def _weights(self, index):
+        return None if self.sample_weight is None else self.sample_weight[index]
+
+    def _evaluate(self, trial, estimator, measured: Measurements) -> float:
         classification = self.task == "classification"
+        seed = measured.random_state
         probed = self.constraints.active
         if probed:
             # Before training: a few batches give the exact size, the latency
@@ -128,33 +169,42 @@ class Objective:
                 classification=classification,
                 random_state=seed,
             )
-            info.update(cost.to_dict())
+            measured.n_params = cost.n_params
+            measured.seconds_per_epoch = cost.seconds_per_epoch
+            measured.latency_ms = cost.latency_ms
             # the refit on all the data is what max_fit_seconds bounds
             broken = self.constraints.violations(cost, planned_epochs(estimator, len(self.y)))
             if broken:
-                info["infeasible"] = "; ".join(broken)
-                raise optuna.TrialPruned(f"infeasible: {info['infeasible']}")
+                measured.infeasible = "; ".join(broken)
+                raise optuna.TrialPruned(f"infeasible: {measured.infeasible}")
 
         scores, errors = [], []
         for k, (train, valid) in enumerate(self.splits):
             model = clone(estimator)
             X_valid, y_valid = _safe_indexing(self.X, valid), _safe_indexing(self.y, valid)
+            w_valid = self._weights(valid)
             if k == 0:
-                reporter = EpochScoreReporter(trial, self._scorer_of(model, X_valid, y_valid))
+                reporter = EpochScoreReporter(
+                    trial, self._scorer_of(model, X_valid, y_valid, w_valid)
+                )
                 model.set_params(callbacks=[*(model.callbacks or []), ("skrnn_pruning", reporter)])
             try:
                 # a trial that learns nothing shows as a low score in the study
                 # and the report; the warning is for the user's own fits
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    model.fit(_safe_indexing(self.X, train), _safe_indexing(self.y, train))
+                    model.fit(
+                        _safe_indexing(self.X, train),
+                        _safe_indexing(self.y, train),
+                        sample_weight=self._weights(train),
+                    )
             finally:
                 if k == 0 and hasattr(model, "net_"):  # also for a pruned trial
-                    info["n_epochs"] = len(model.net_.history)
-                    info["seconds_per_epoch"] = seconds_per_epoch(model)
-                    info["n_params"] = count_parameters(model)
+                    measured.n_epochs = len(model.net_.history)
+                    measured.seconds_per_epoch = seconds_per_epoch(model)
+                    measured.n_params = count_parameters(model)
             if k == 0 and not probed:
-                info["latency_ms"] = predict_latency_ms(model, self.X_one)
+                measured.latency_ms = predict_latency_ms(model, self.X_one)
             score, error = score_with_noise(
                 self.scorer,
                 model,
@@ -162,6 +212,7 @@ class Objective:
                 y_valid,
                 classification=classification,
                 random_state=seed,
+                sample_weight=w_valid,
             )
             scores.append(score)
             errors.append(error)
@@ -169,15 +220,15 @@ class Objective:
         if not np.isfinite(scores).all():
             raise ValueError(f"the validation score is not finite ({scores}); training diverged")
         se = errors[0] if len(scores) == 1 else fold_standard_error(scores)
-        info["fold_scores"] = scores
-        info["score_se"] = se if math.isfinite(se) else None
+        measured.fold_scores = scores
+        measured.score_se = se if math.isfinite(se) else None
         return float(np.mean(scores))
 
-    def _scorer_of(self, model, X_valid, y_valid):
+    def _scorer_of(self, model, X_valid, y_valid, w_valid):
         def score(net):
             # The estimator's own predict, on the network as it is after this
             # epoch: fit sets net_ only at its end, so point it at the net now.
             model.net_ = net
-            return self.scorer(model, X_valid, y_valid)
+            return weighted_score(self.scorer, model, X_valid, y_valid, w_valid)
 
         return score

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._baseline import Baseline
-from ._criteria import CELL_NAMES, CELLS, AsDict, DataProfile, Recommendation, format_steps
+from ._criteria import format_steps
 from ._decision import Decision
+from ._types import CELL_NAMES, CELLS, COSTS, AsDict, DataProfile, Recommendation
 
 _COLORS = {"gru": "tab:blue", "lstm": "tab:orange"}
 _STATES = ("complete", "pruned", "infeasible", "failed")
@@ -37,9 +38,7 @@ def cell_summary(records, cell: str) -> dict:
         best_score=None if best is None else best.score,
         best_score_se=None if best is None else best.score_se,
         median_score=float(np.median([r.score for r in usable])) if usable else None,
-        seconds_per_epoch=None if best is None else best.seconds_per_epoch,
-        latency_ms=None if best is None else best.latency_ms,
-        n_params=None if best is None else best.n_params,
+        **{cost: None if best is None else getattr(best, cost) for cost in COSTS},
     )
     return out
 
@@ -72,6 +71,8 @@ class RunSettings(AsDict):
         Trials the study holds after this fit (complete, pruned, failed, running).
     search_seconds : float
         Time the search of this fit took.
+    weighted : bool
+        Whether ``sample_weight`` weighed the fits and the scores.
     """
 
     scoring: str
@@ -85,6 +86,7 @@ class RunSettings(AsDict):
     baseline: Baseline
     n_counted: int
     search_seconds: float
+    weighted: bool = False
 
     @property
     def cut_short(self) -> bool:
@@ -215,7 +217,8 @@ class SelectionReport:
             "=" * 40,
             f"Data         {p.n_sequences:,} sequences of {p.n_features} feature(s), "
             f"{lengths}; {task}",
-            f"Validation   {s.validation}; score: {s.scoring} (higher is better)",
+            f"Validation   {s.validation}; score: {s.scoring} (higher is better"
+            + ("; weighted by sample_weight)" if s.weighted else ")"),
             *([f"             ({s.validation_reason})"] if s.validation_reason else []),
             f"Noise        {s.noise}",
             f"Baseline     {s.baseline.name}: {_num(s.baseline.score)} (a model that learns "
@@ -242,6 +245,7 @@ class SelectionReport:
         tried = ", ".join(CELL_NAMES[c] for c in self.recommendation.cells)
         lines += [f"  Prior: {prior}; cells tried: {tried}", ""]
         lines += ["Trials (cost columns: each cell's best trial)", self._trial_table(), ""]
+        lines += self._failure_lines() + self._worker_lines()
         running = sum(v["running"] for v in self.cells.values())
         if running:
             lines += [
@@ -249,6 +253,8 @@ class SelectionReport:
                 "",
             ]
         lines += [f"Decision: {CELL_NAMES[self.decision.cell]}", f"  {self.decision.reason}"]
+        if self.decision.default_note:
+            lines.append(f"  {self.decision.default_note[0].upper()}{self.decision.default_note[1:]}.")
         warning = self._baseline_warning()
         if warning:
             lines.append(f"  WARNING: {warning}")
@@ -267,6 +273,31 @@ class SelectionReport:
             if f.get("warning"):
                 lines.append(f"  WARNING: {f['warning']}")
         return "\n".join(lines)
+
+    def _failure_lines(self) -> list:
+        """Why trials failed (their error, or why a dead worker's trial was failed)."""
+        reasons = {}
+        for r in self.records:
+            if r.state == "failed":
+                reasons.setdefault(r.note, []).append(r.number)
+        if not reasons:
+            return []
+        lines = ["Failed trials"]
+        for note, numbers in reasons.items():
+            shown = ", ".join(map(str, numbers[:8])) + (", ..." if len(numbers) > 8 else "")
+            lines.append(f"  - trial(s) {shown}: {note}")
+        return [*lines, ""]
+
+    def _worker_lines(self) -> list:
+        """Trials per worker process, when several processes shared the study."""
+        counts = {}
+        for r in self.records:
+            if r.worker:
+                counts[r.worker] = counts.get(r.worker, 0) + 1
+        if len(counts) < 2:
+            return []
+        shown = ", ".join(f"{w} {n}" for w, n in sorted(counts.items()))
+        return [f"Workers      {len(counts)} processes shared the study (trials: {shown})", ""]
 
     def _baseline_warning(self) -> str | None:
         """A line when the winner is not clearly better than a model that learns nothing."""

@@ -16,14 +16,14 @@ from optuna.samplers import BaseSampler, PartialFixedSampler, TPESampler
 from optuna.storages import BaseStorage
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._tags import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .._validation import (
     check_classification_labels,
@@ -32,19 +32,19 @@ from .._validation import (
     check_regression_target,
     check_sequences,
 )
-from ..regressor import RecurrentRegressor
 from ._baseline import baseline_score
 from ._cost import count_parameters, predict_latency_ms, probe_cost
-from ._criteria import Constraints, profile_data, recommend
+from ._criteria import profile_data, recommend
 from ._decision import decide
 from ._noise import N_BOOTSTRAP
-from ._objective import Objective, make_estimator, planned_epochs
+from ._objective import Objective, build_params, default_params, make_estimator, planned_epochs
 from ._pruning import CellwisePruner
-from ._records import ATTR, record_from_trial
+from ._records import DEFAULT_ATTR, Measurements, record_from_trial
 from ._report import RunSettings, SelectionReport
 from ._scheme import choose_scheme
 from ._space import SearchSpace, check_param_names
 from ._storage import fail_orphaned_trials, resolve_storage
+from ._types import Constraints
 
 #: Trial states that count towards ``n_trials`` (a RUNNING trial may belong to
 #: another process sharing the study).
@@ -58,8 +58,20 @@ _TRIAL_ERRORS = (RuntimeError, ValueError, ArithmeticError, MemoryError)
 
 _STUDY_ATTR = "skrnn"
 
-# The estimators' hyperparameters and defaults (the same for every task and cell).
-_ESTIMATOR_DEFAULTS = RecurrentRegressor().get_params()
+
+def _runs_the_winner(summary: str, returns: str, description: str):
+    """Give a method that runs the refitted winner on ``X`` its docstring."""
+
+    def document(method):
+        method.__doc__ = (
+            f"{summary}\n\n        Parameters\n        ----------\n"
+            "        X : array-like or list of array-like\n"
+            "            Sequences, laid out as in :meth:`fit`.\n\n"
+            f"        Returns\n        -------\n        {returns}\n            {description}\n        "
+        )
+        return method
+
+    return document
 
 
 def _has_proba(selector) -> bool:
@@ -188,9 +200,11 @@ class ArchitectureSelector(BaseEstimator):
     best_score_ : float
         Validation score of the winning trial.
     study_ : optuna.study.Study
-        The study; each trial's measurements (cell, seed, worker, score
-        standard error, parameters, seconds per epoch, latency, ...) are in
-        ``trial.user_attrs["skrnn"]``.
+        The study; each trial's measurements (cell, seed, searched
+        parameters, score standard error, seconds per epoch, latency, ...)
+        are in ``trial.user_attrs["skrnn"]``, its worker in
+        ``trial.user_attrs["skrnn_worker"]``; a cell's default trial has
+        ``trial.user_attrs["skrnn_default"]``.
     recovered_trials_ : list of int
         Numbers of trials left RUNNING by dead workers that this ``fit``
         marked FAILED.
@@ -216,7 +230,14 @@ class ArchitectureSelector(BaseEstimator):
 
     Notes
     -----
-    The decision rule. Each cell is represented by its best usable trial.
+    The defaults are always a contender: the first trial of each cell is its
+    default estimator (``GRURegressor()``, ``LSTMClassifier()``, ... with the
+    parameters fixed in ``estimator_params`` and ``search_space``), and a
+    searched configuration replaces it only when it scores better by more
+    than the standard error of their difference.
+
+    The decision rule. Each cell is represented by its best usable trial
+    (or its default, as above).
     When the two best scores differ by more than the standard error of their
     difference, ``sqrt(se_gru**2 + se_lstm**2)``, the higher wins. Otherwise
     the data cannot tell them apart, and the cell that is cheaper as measured
@@ -307,7 +328,7 @@ class ArchitectureSelector(BaseEstimator):
         self.verbose = verbose
 
     # ================================================================ fit
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Run the selection and refit the winner on all of ``X``, ``y``.
 
         Parameters
@@ -318,6 +339,12 @@ class ArchitectureSelector(BaseEstimator):
             sequences of different lengths).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets: class labels or regression values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence: passed to every trial's fit, to the
+            validation scores (a weighted score, e.g. weighted R² or
+            accuracy, and its noise), to the baseline and to the refit. A
+            zero weight is as if the sequence were not in the score. With a
+            callable ``scoring``, it must accept ``sample_weight``.
 
         Returns
         -------
@@ -327,38 +354,43 @@ class ArchitectureSelector(BaseEstimator):
         self._validate_params()
         if self.n_trials is None and self.timeout is None:
             raise ValueError("Set n_trials or timeout (or both): the search needs a budget.")
-        sequences, y = self._check_data(X, y)
-        classification = self.task_ == "classification"
-        space, fixed = self._search_space()
+        sequences, y, task, classes = self._check_data(X, y)
+        self.task_, self.n_features_in_ = task, sequences.n_features
+        if classes is not None:
+            self.classes_ = classes
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty(len(y)), dtype=np.float64, ensure_non_negative=True
+            )
+        classification = task == "classification"
+        space, fixed = self._search_space(task)
         constraints = Constraints(self.max_params, self.max_latency_ms, self.max_fit_seconds)
         scheme = choose_scheme(
             len(y), y, classification=classification,
             validation_fraction=self.validation_fraction, cv=self.cv,
             seed=_split_seed(self.random_state),
         )
-        splits, validation = scheme.splits, scheme.description
-        self.scorer_ = check_scoring(make_estimator(self.task_, "gru", fixed), self.scoring)
-        baseline = baseline_score(self.scorer_, splits, y, classification=classification)
+        self.scorer_ = check_scoring(make_estimator(task, "gru", fixed), self.scoring)
+        baseline = baseline_score(
+            self.scorer_, scheme.splits, y, classification=classification,
+            sample_weight=sample_weight,
+        )
         rng = check_random_state(self.random_state)
         seed = None if self.random_state is None else int(rng.randint(np.iinfo(np.int32).max))
         # Latencies are measured on one sequence of median length.
         X_one = _safe_indexing(X, [int(np.argsort(sequences.lengths)[len(y) // 2])])
-
+        typical = self._typical_estimator(task, space, fixed)
         # Epochs of a typical trial, for the budget rule, the pruner and the report.
-        typical = make_estimator(
-            self.task_, "gru", {**fixed, **space.typical(_ESTIMATOR_DEFAULTS),
-                                "max_epochs": self.max_epochs},
-        )
-        epochs = planned_epochs(typical, len(splits[0][0]))
+        epochs = planned_epochs(typical, len(scheme.splits[0][0]))
 
         # 1. The criteria, fed with this machine's measured costs.
-        costs, reference, unavailable = self._measure(space, fixed, X, y, X_one, seed)
+        costs, reference, unavailable = self._measure(task, space, fixed, X, y, X_one, seed)
         profile = profile_data(
             sequences.lengths,
             sequences.n_features,
-            self.task_,
-            len(self.classes_) if classification else None,
-            patch_size=self._patch_size(space, fixed, sequences),
+            task,
+            len(classes) if classification else None,
+            patch_size=typical._resolve_patch_size(sequences),
         )
         self.recommendation_ = recommend(
             profile,
@@ -367,11 +399,12 @@ class ArchitectureSelector(BaseEstimator):
             n_trials=self.n_trials,
             timeout=self.timeout,
             max_epochs=epochs,
-            n_fits=len(splits),
+            n_fits=scheme.n_folds,
             candidates=space.cells,
             unavailable=unavailable,
         )
-        if not self.recommendation_.cells:
+        cells = self.recommendation_.cells
+        if not cells:
             raise ValueError(
                 "No cell can meet the constraints: "
                 + " ".join(self.recommendation_.excluded.values())
@@ -379,48 +412,40 @@ class ArchitectureSelector(BaseEstimator):
 
         # 2. The study (resumed if it exists in the storage).
         objective = Objective(
-            task=self.task_,
-            space=space,
-            fixed=fixed,
-            max_epochs=self.max_epochs,
-            X=X,
-            y=y,
-            splits=splits,
-            scorer=self.scorer_,
-            constraints=constraints,
-            X_one=X_one,
-            seed=seed,
+            task=task, space=space, fixed=fixed, max_epochs=self.max_epochs, X=X, y=y,
+            splits=scheme.splits, scorer=self.scorer_, constraints=constraints, X_one=X_one,
+            seed=seed, sample_weight=sample_weight,
         )
         with _optuna_logging(self.verbose):
-            self.study_ = self._study(self.recommendation_.cells, seed, validation, epochs)
-            search_start = time.perf_counter()
-            self._optimize(self.study_, objective, space, self.recommendation_.cells)
-            search_seconds = time.perf_counter() - search_start
+            self.study_, self.recovered_trials_ = self._study(
+                task, cells, seed, scheme.description, epochs
+            )
+            search_seconds = self._optimize(self.study_, objective, space, cells)
 
         # 3. The decision, from every trial of the study, and the refit.
         trials = self.study_.get_trials(deepcopy=False)
         records = [r for r in map(record_from_trial, trials) if r.state != "waiting"]
-        decision = decide(records, constraints)
-        best = next(t for t in trials if t.number == decision.trial)
-        cell, params = SearchSpace.from_study_params(best.params)
-        self.architecture_ = cell
-        self.best_params_ = {"cell": cell, **space.fixed, **params}
-        self.best_score_ = float(best.value)
+        decision = decide(records, constraints, task)
+        winner = next(r for r in records if r.number == decision.trial)
+        self.architecture_ = decision.cell
+        self.best_params_ = {"cell": decision.cell, **space.fixed, **winner.params}
+        self.best_score_ = winner.score
         final_model = None
         if self.refit:
-            final_model = self._refit(
-                cell,
-                {**fixed, **space.fixed, **params},
-                best.user_attrs[ATTR]["random_state"],
-                X,
-                y,
-                X_one,
+            best = next(t for t in trials if t.number == winner.number)
+            trial_seed = Measurements.from_attrs(best.user_attrs).random_state
+            self.best_estimator_, final_model = self._refit(
+                make_estimator(task, decision.cell, build_params(
+                    task, decision.cell, winner.params, fixed,
+                    max_epochs=self.max_epochs, random_state=trial_seed,
+                )),
+                X, y, sample_weight, X_one,
             )
         settings = RunSettings(
             scoring=_scoring_name(self.scoring, classification),
-            validation=validation,
+            validation=scheme.description,
             validation_reason=scheme.reason,
-            noise=_noise_text(len(splits)),
+            noise=_noise_text(scheme.n_folds),
             n_trials=self.n_trials,
             timeout=self.timeout,
             max_epochs=epochs,
@@ -428,6 +453,7 @@ class ArchitectureSelector(BaseEstimator):
             baseline=baseline,
             n_counted=len(self.study_.get_trials(deepcopy=False, states=_COUNTED)),
             search_seconds=search_seconds,
+            weighted=sample_weight is not None,
         )
         if settings.cut_short:
             warnings.warn(
@@ -449,42 +475,53 @@ class ArchitectureSelector(BaseEstimator):
             final_model=final_model,
         )
         if self.verbose:
-            print(f"[ArchitectureSelector] chose {cell.upper()}: {decision.reason}")
+            print(f"[ArchitectureSelector] chose {decision.cell.upper()}: {decision.reason}")
         return self
 
     # --------------------------------------------------------- fit helpers
     def _check_data(self, X, y):
+        """The validated sequences and targets, the task and the classes (or None)."""
         sequences = check_sequences(X)
-        self.task_ = self._resolve_task(y)
-        if self.task_ == "classification":
+        task = self._resolve_task(y)
+        classes = None
+        if task == "classification":
             y = check_classification_labels(y)
-            self.classes_ = np.unique(y)
-            if len(self.classes_) < 2:
-                raise ValueError(f"y has a single class ({self.classes_[0]!r}); need two or more.")
+            classes = np.unique(y)
+            if len(classes) < 2:
+                raise ValueError(f"y has a single class ({classes[0]!r}); need two or more.")
         else:
             y = check_regression_target(y)
         check_consistent_length(sequences, y)
         check_layout(self, X, reset=True)
-        self.n_features_in_ = sequences.n_features
-        return sequences, y
+        return sequences, y, task, classes
 
-    def _measure(self, space, fixed, X, y, X_one, seed):
+    def _typical_estimator(self, task, space, fixed):
+        """A typical trial's estimator: its planned epochs and resolved
+        ``patch_size`` are what the criteria and the pruner see."""
+        typical = space.typical(default_params(task, "gru"))
+        return make_estimator(task, "gru", build_params(
+            task, "gru", typical, fixed, max_epochs=self.max_epochs, random_state=None,
+        ))
+
+    def _measure(self, task, space, fixed, X, y, X_one, seed):
         """Each allowed cell's cost at the cheapest configuration of the space.
 
         Returns the costs, the configuration measured, and ``{cell: error}``
         for a cell that failed to fit (it is excluded; if every cell fails,
         the first error is raised: the configuration itself is at fault).
         """
-        config = {**fixed, **space.cheapest(), "max_epochs": self.max_epochs, "random_state": seed}
+        cheapest = space.cheapest()
         costs, unavailable, first_error = {}, {}, None
         for cell in space.cells:
+            params = build_params(task, cell, cheapest, fixed,
+                                  max_epochs=self.max_epochs, random_state=seed)
             try:
                 costs[cell] = probe_cost(
-                    make_estimator(self.task_, cell, config),
+                    make_estimator(task, cell, params),
                     X,
                     y,
                     X_one,
-                    classification=self.task_ == "classification",
+                    classification=task == "classification",
                     random_state=seed,
                 )
             except _TRIAL_ERRORS as exc:
@@ -493,28 +530,21 @@ class ArchitectureSelector(BaseEstimator):
         if not costs:
             raise first_error
         shown = ("hidden_size", "num_layers", "bidirectional", "patch_size", "batch_size")
-        return costs, {k: config[k] for k in shown if k in config}, unavailable
+        chosen = {**fixed, **cheapest}
+        return costs, {k: chosen[k] for k in shown if k in chosen}, unavailable
 
-    def _patch_size(self, space, fixed, sequences) -> int:
-        """Time steps per recurrent step in a typical trial (``"auto"`` resolved
-        by the estimator's own rule, so the criteria see what the cells run)."""
-        typical = {**fixed, **space.typical(_ESTIMATOR_DEFAULTS)}
-        return make_estimator(self.task_, "gru", typical)._resolve_patch_size(sequences)
-
-    def _refit(self, cell, params, seed, X, y, X_one) -> dict:
-        """Refit the winner on all the data (seeded like its trial); its cost.
+    def _refit(self, model, X, y, sample_weight, X_one) -> tuple:
+        """Refit the winner on all the data (seeded like its trial): the model, its cost.
 
         A refit that learns nothing (the estimator's ConvergenceWarning: its
         training loss stayed at a constant prediction's) is retried once with
         another seed; if that fails too, the report says so with the numbers.
         """
         start = time.perf_counter()
+        seed = model.random_state
         for attempt, attempt_seed in enumerate((seed, None if seed is None else seed + 1)):
-            model = make_estimator(
-                self.task_, cell,
-                {**params, "max_epochs": self.max_epochs, "random_state": attempt_seed},
-            )
-            failed = _fit_catching_convergence(model, X, y)
+            model = clone(model).set_params(random_state=attempt_seed)
+            failed = _fit_catching_convergence(model, X, y, sample_weight)
             if failed is None:
                 break
         if failed is not None:
@@ -525,11 +555,10 @@ class ArchitectureSelector(BaseEstimator):
                        f"with seed {attempt_seed} did.")
         else:
             warning = None
-        self.best_estimator_ = model
-        return {
+        return model, {
             "fit_seconds": time.perf_counter() - start,
-            "n_params": count_parameters(self.best_estimator_),
-            "latency_ms": predict_latency_ms(self.best_estimator_, X_one),
+            "n_params": count_parameters(model),
+            "latency_ms": predict_latency_ms(model, X_one),
             "attempts": attempt + 1,
             "warning": warning,
         }
@@ -540,8 +569,10 @@ class ArchitectureSelector(BaseEstimator):
         kind = np.asarray(y).dtype.kind
         return "regression" if kind in "fc" else "classification"
 
-    def _search_space(self):
-        names = _ESTIMATOR_DEFAULTS.keys()
+    def _search_space(self, task):
+        """The search space, and every parameter the user fixed (``estimator_params``
+        and the single values of ``search_space``)."""
+        names = {"cell", *default_params(task, "gru")}
         fixed = dict(self.estimator_params or {})
         check_param_names(fixed, names, "estimator_params")
         both = set(fixed) & set(self.search_space or {})
@@ -551,9 +582,11 @@ class ArchitectureSelector(BaseEstimator):
                 "keep each parameter in one of them."
             )
         # A parameter fixed in estimator_params leaves the default search space.
-        return SearchSpace(self.search_space, names, exclude=fixed), fixed
+        space = SearchSpace(self.search_space, names, exclude=fixed)
+        return space, {**space.fixed, **fixed}
 
-    def _study(self, cells, seed, validation, epochs):
+    def _study(self, task, cells, seed, validation, epochs):
+        """The study, created or resumed, and the trials of dead workers it failed."""
         sampler = (
             copy.deepcopy(self.sampler)
             if self.sampler is not None
@@ -585,11 +618,11 @@ class ArchitectureSelector(BaseEstimator):
                 f"Study {study.study_name!r} minimises; the selector maximises a score."
             )
         meta = {
-            "task": self.task_,
-            "scoring": _scoring_name(self.scoring, self.task_ == "classification"),
+            "task": task,
+            "scoring": _scoring_name(self.scoring, task == "classification"),
             "validation": validation,
         }
-        self.recovered_trials_ = fail_orphaned_trials(study)
+        recovered = fail_orphaned_trials(study)
         known = study.user_attrs.get(_STUDY_ATTR)
         if known is None:
             study.set_user_attr(_STUDY_ATTR, meta)
@@ -598,21 +631,35 @@ class ArchitectureSelector(BaseEstimator):
                 f"Study {study.study_name!r} was run with {known}; this fit uses {meta}. Scores "
                 "are only comparable within one setting: use another study_name."
             )
-        return study
+        return study, recovered
 
-    def _optimize(self, study, objective, space, cells):
+    def _optimize(self, study, objective, space, cells) -> float:
+        """Run the trials still missing; the seconds it took."""
+        start = time.perf_counter()
         remaining = None
         if self.n_trials is not None:
             remaining = self.n_trials - len(study.get_trials(deepcopy=False, states=_COUNTED))
             if remaining <= 0:
-                return
-        # Warm start: each cell to try gets one trial at the estimator's
-        # defaults first, the most favoured cell first (skipped if present).
+                return time.perf_counter() - start
+        # The defaults are always a contender: each cell to try gets one trial
+        # that is exactly its default estimator (with the user's fixed
+        # values), the most favoured cell first, unless the user's search
+        # space excludes a default; once per study, so a resumed or shared
+        # study does not queue it again.
+        queued = {t.user_attrs.get(DEFAULT_ATTR) for t in study.get_trials(deepcopy=False)}
+        defaults = default_params(objective.task, "gru")
         for cell in cells:
-            study.enqueue_trial(
-                space.to_study_params(cell, space.typical(_ESTIMATOR_DEFAULTS)),
-                skip_if_exists=True,
-            )
+            if cell not in queued and space.allows_default(defaults):
+                study.enqueue_trial(
+                    space.default_study_params(cell, defaults), user_attrs={DEFAULT_ATTR: cell}
+                )
+        # Then a warm start inside the space, where the default is not in it
+        # (e.g. batch_size="auto", or a hidden_size the user left out): the
+        # default where the space allows it, else the middle of the range.
+        for cell in cells:
+            typical = space.to_study_params(cell, space.typical(defaults))
+            if typical != space.default_study_params(cell, defaults):
+                study.enqueue_trial(typical, skip_if_exists=True)
         callbacks = []
         if self.n_trials is not None:
             callbacks.append(_StopAtTotal(self.n_trials))
@@ -627,6 +674,7 @@ class ArchitectureSelector(BaseEstimator):
             callbacks=callbacks,
             show_progress_bar=self.verbose >= 2,
         )
+        return time.perf_counter() - start
 
     # ========================================================== inference
     def _check_refitted(self):
@@ -637,36 +685,21 @@ class ArchitectureSelector(BaseEstimator):
                 "best_estimator_ to predict with; fit it with refit=True."
             )
 
+    @_runs_the_winner(
+        "Predict with the refitted winner.",
+        "y_pred : ndarray", "Regression values or class labels.",
+    )
     def predict(self, X):
-        """Predict with the refitted winner.
-
-        Parameters
-        ----------
-        X : array-like or list of array-like
-            Sequences, laid out as in :meth:`fit`.
-
-        Returns
-        -------
-        y_pred : ndarray
-            Regression values or class labels.
-        """
         self._check_refitted()
         return self.best_estimator_.predict(X)
 
     @available_if(_has_proba)
+    @_runs_the_winner(
+        "Class probabilities from the refitted winner (classification only).",
+        "proba : ndarray of shape (n_samples, n_classes)",
+        "Probabilities in the order of :attr:`classes_`.",
+    )
     def predict_proba(self, X):
-        """Class probabilities from the refitted winner (classification only).
-
-        Parameters
-        ----------
-        X : array-like or list of array-like
-            Sequences, laid out as in :meth:`fit`.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of :attr:`classes_`.
-        """
         self._check_refitted()
         return self.best_estimator_.predict_proba(X)
 
@@ -714,14 +747,14 @@ class _StopAtTotal:
             study.stop()
 
 
-def _fit_catching_convergence(model, X, y):
+def _fit_catching_convergence(model, X, y, sample_weight=None):
     """Fit ``model``; return its ConvergenceWarning ("did not learn") or None.
 
     Other warnings reach the caller as usual.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(X, y)
+        model.fit(X, y, sample_weight=sample_weight)
     failed = None
     for w in caught:
         if issubclass(w.category, ConvergenceWarning):

@@ -21,7 +21,7 @@ from optuna.distributions import (
 )
 
 from .._compat import distribution_contains
-from ._criteria import CELLS
+from ._types import CELLS
 
 #: The default search space, merged with the user's ``search_space``. Ranges
 #: that work for small and medium sequence problems on CPU: hidden sizes on a
@@ -89,6 +89,7 @@ class SearchSpace:
             )
         self.cells = tuple(c for c in CELLS if c in cells)
         check_param_names(override, param_names, "search_space")
+        self._overridden = set(override)
         self.distributions, self.fixed = {}, {}
         defaults = {k: v for k, v in DEFAULT_SEARCH_SPACE.items() if k not in set(exclude)}
         for name, spec in {**defaults, **override}.items():
@@ -108,13 +109,44 @@ class SearchSpace:
 
     # ---------------------------------------------------------- sampling
     def suggest(self, trial) -> tuple[str, dict]:
-        """Sample a cell and its conditional hyperparameters from ``trial``."""
+        """Sample a cell and its conditional (searched) hyperparameters from ``trial``."""
         cell = trial.suggest_categorical("cell", CELL_DISTRIBUTION.choices)
         params = {
             name: _suggest(trial, f"{cell}{_SEP}{name}", dist)
             for name, dist in self.distributions.items()
         }
-        return cell, {**self.fixed, **params}
+        return cell, params
+
+    def allows_default(self, defaults: dict) -> bool:
+        """Whether the default estimator is in the user's space: every
+        parameter the user's ``search_space`` searches contains its default
+        (the default space's ranges do not count: a default outside them,
+        such as ``batch_size="auto"``, is still a contender)."""
+        return all(
+            distribution_contains(dist, defaults[name])
+            for name, dist in self.distributions.items()
+            if name in self._overridden and name in defaults
+        )
+
+    def default_study_params(self, cell: str, defaults: dict) -> dict:
+        """The study parameters of ``cell``'s default estimator: ``cell`` and
+        each searched default the space contains (a default outside the space,
+        e.g. ``batch_size="auto"``, is no study parameter)."""
+        out = {"cell": cell}
+        for name, dist in self.distributions.items():
+            if name in defaults and distribution_contains(dist, defaults[name]):
+                out[f"{cell}{_SEP}{name}"] = defaults[name]
+        return out
+
+    def suggest_default(self, trial, defaults: dict) -> str:
+        """In a trial enqueued with :meth:`default_study_params`, take its
+        values (so the sampler learns from them); return the cell."""
+        cell = trial.suggest_categorical("cell", CELL_DISTRIBUTION.choices)
+        for key in self.default_study_params(cell, defaults):
+            name = key.partition(_SEP)[2]
+            if name:
+                _suggest(trial, key, self.distributions[name])
+        return cell
 
     def to_study_params(self, cell: str, params: dict) -> dict:
         """Estimator parameters -> the study's (cell-prefixed) parameter names."""

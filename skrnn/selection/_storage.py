@@ -29,11 +29,8 @@ import optuna
 from optuna.trial import TrialState
 
 from .._compat import study_storage, trial_id
+from ._records import FAILURE_ATTR, WORKER_ATTR
 
-#: User attribute naming the worker of a trial, written when the trial starts.
-WORKER_ATTR = "skrnn_worker"
-#: User attribute explaining why skrnn failed a trial.
-FAILURE_ATTR = "skrnn_failure"
 #: Heartbeat of database storages given as a URL (seconds).
 HEARTBEAT_INTERVAL_S = 30
 #: A database-backed trial without heartbeat for this long is failed (seconds).

@@ -543,7 +543,8 @@ def test_the_default_wins_when_nothing_beats_it_beyond_the_noise():
     space = {"cell": ["gru"], "patience": [3, 10, 20]}
     space.update({k: defaults[k] for k in ("num_layers", "dropout", "lr", "batch_size")})
     sel = ArchitectureSelector(
-        n_trials=4, max_epochs=2, search_space=space, estimator_params={"hidden_size": 4}
+        n_trials=4, max_epochs=2, search_space=space,
+        estimator_params={"hidden_size": 4, "early_stopping": False},
     ).fit(X, y)
     records = {r.number: r for r in sel.report_.records}
     assert records[0].default and all(not records[n].default for n in (1, 2, 3))

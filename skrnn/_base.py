@@ -109,6 +109,9 @@ class RecurrentEstimatorBase(BaseEstimator):
         """What ``scaling="auto"`` means for this task and data."""
         return "global"
 
+    def _check_params(self):
+        """Checks across parameters that ``_parameter_constraints`` cannot express."""
+
     def _constant_loss(self, y_encoded: np.ndarray, sample_weight=None) -> float:
         """(Weighted) training loss of the best constant prediction (the initial plateau)."""
         raise NotImplementedError
@@ -144,6 +147,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        self._check_params()
         check_device(self.device)
         check_layout(self, X, reset=True)
         sequences = check_sequences(X)

@@ -244,8 +244,11 @@ PARAMS = (
         float
         Improvement of the monitored loss that counts as progress, as a share
         of the loss of a constant prediction on the training data (the
-        entropy of the class shares for classifiers, 1 for standardised
-        regression targets): the same notion of progress on every data set.
+        entropy of the class shares for classifiers; for regressors the loss
+        of the best constant under ``loss``: 1 for squared error on
+        standardised targets, the mean absolute deviation from the median
+        for absolute error, the pinball loss of the quantile itself for
+        quantile loss): the same notion of progress on every data set.
         """),
     Param("validation_fraction", 0.1, (Interval(Real, 0, 1, closed="neither"), callable),
           "training", """
@@ -271,6 +274,26 @@ PARAMS = (
         with ``sample_weight`` in :meth:`fit`; see the Sample weights page of
         the user guide.
         """, tasks=("classifier",)),
+    Param("loss", "squared_error", (StrOptions({"squared_error", "absolute_error", "huber",
+                                                 "quantile"}),), "training", """
+        {"squared_error", "absolute_error", "huber", "quantile"}
+        The training loss, named as in scikit-learn's
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor`, computed on
+        residuals divided by each target's standard deviation
+        (``target_scale_``): ``"squared_error"`` predicts the conditional
+        mean; ``"absolute_error"`` the conditional median (robust to
+        outlying targets); ``"huber"`` is quadratic for residuals within one
+        standard deviation and linear beyond (a mean that outliers pull
+        less); ``"quantile"`` is the pinball loss of ``quantile``, so
+        ``predict`` estimates that conditional quantile (e.g. 0.1 and 0.9
+        for a prediction band). With ``sample_weight`` each sequence's loss
+        is weighted as for any loss.
+        """, tasks=("regressor",)),
+    Param("quantile", None, (Interval(Real, 0, 1, closed="neither"), None), "training", """
+        float or None
+        The quantile to predict with ``loss="quantile"``, in (0, 1); it must
+        be given then, and left None with the other losses.
+        """, tasks=("regressor",)),
     Param("scaling", "auto", (StrOptions({*SCALINGS, "auto"}), None), "training", """
         {"auto", "global", "sequence"} or None
         How inputs (and regression targets) are standardised inside the

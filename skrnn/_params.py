@@ -330,6 +330,16 @@ PARAMS = (
         str or torch.device
         Where to train and predict, e.g. ``"cuda"``.
         """),
+    Param("warm_start", False, ("boolean",), "runtime", """
+        bool
+        When True, a :meth:`fit` of an already fitted estimator continues
+        from its weights and optimizer state instead of initialising a new
+        network; it keeps the first fit's scaling statistics and classes,
+        and runs a new ``training_plan_`` (learning-rate schedule and
+        plateau rule) for the new data. See :meth:`partial_fit` for one
+        epoch at a time, and the Incremental training page of the user
+        guide.
+        """),
     Param("verbose", 0, ("verbose",), "runtime", """
         int
         ``0`` is silent; ``1`` prints skorch's table of per-epoch losses.

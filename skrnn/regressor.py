@@ -104,7 +104,7 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
     _criterion = StandardizedRegressionLoss
     _task = "regressor"
 
-    def _encode_target(self, y, sample_weight=None):
+    def _encode_target(self, y, sample_weight=None, classes=None):
         y = check_regression_target(y)
         self._y_ndim = y.ndim
         y2d = y.reshape(len(y), -1)
@@ -130,6 +130,51 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
                 f"quantile={self.quantile!r} is only used with loss=\"quantile\"; "
                 f"got loss={self.loss!r}. Set loss=\"quantile\" or leave quantile=None."
             )
+
+    def _encode_more_target(self, y):
+        y = check_regression_target(y)
+        y2d = y.reshape(len(y), -1)
+        if y2d.shape[1] != self.n_outputs_ or y.ndim != self._y_ndim:
+            raise ValueError(
+                f"y has shape {y.shape}, but {type(self).__name__} was first fitted with "
+                f"{self.n_outputs_} output(s) (y of {self._y_ndim} dimension(s)); a continued "
+                "fit cannot change the outputs."
+            )
+        return y2d.astype(np.float32)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, continuing from the current weights.
+
+        The first call builds the network as :meth:`fit` does (scaling
+        statistics, target statistics and ``training_plan_`` from this
+        first batch of data) and trains it for one epoch; every later call
+        trains the same network, optimizer and learning-rate schedule for
+        one more epoch (one pass over its data in batches of
+        ``training_plan_.batch_size``). See the Incremental training page
+        of the user guide for what is kept between calls.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features), or list of array-like
+            Training sequences, as in :meth:`fit`; ``n_features`` must be the
+            first call's.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, with the outputs of the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+
+        Raises
+        ------
+        ValueError
+            If a later call has another number of features or outputs.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def _net_params(self, n_outputs):
         return {"module__regression": True, "criterion__scale": self.target_scale_,

@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import GradientNormClipping
 from torch.optim.lr_scheduler import LambdaLR
 
-from ._callbacks import FiniteLossGuard, WeightedEpochLoss
+from ._callbacks import EpochProgress, FiniteLossGuard, WeightedEpochLoss
 from ._compat import tensor_version
 from ._dataset import SequenceBatches, SequenceDataset, TailSplit, n_held_out
 from ._inference import check_fitted, check_predict_input, torch_output
@@ -193,6 +193,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             # each call shuffles in its own order (a fit's iterator advances across epochs)
             net.iterator_train__seed = seed + len(net.history)
             with _seeded_torch(seed + len(net.history), self.device):
+                _set_progress_epochs(net, 1)
                 net.partial_fit(dataset, y_encoded, epochs=1)
         else:
             if not continuing:
@@ -215,8 +216,10 @@ class RecurrentEstimatorBase(BaseEstimator):
                         *feature_statistics(sequences, sample_weight),
                         *(self._output_scaling() or (None, None)),
                     )
+                epochs = 1 if incremental else self.training_plan_.max_epochs
+                _set_progress_epochs(net, epochs)
                 # y reaches skorch splits (stratification)
-                net.partial_fit(dataset, y_encoded, epochs=1 if incremental else None)
+                net.partial_fit(dataset, y_encoded, epochs=epochs)
         net.module_.eval()  # ready for inference; skorch switches back to train mode itself
         self.net_ = net
         self.n_iter_ = len(net.history)
@@ -307,6 +310,9 @@ class RecurrentEstimatorBase(BaseEstimator):
             ("best_weights", RestoreBestWeights(monitor)),
             # the user's callbacks also see the epoch on which the rule stops
             *(self.callbacks or []),
+            # verbose=1: epoch i / N, elapsed, ETA (before the rule, which ends the epoch)
+            *([("progress", EpochProgress(monitor, type(self).__name__))]
+              if self.verbose == 1 else []),
             ("plateau_stopping", PlateauStopping(
                 monitor, self.patience, self.tol * constant_loss, plan.min_steps)),
         ]
@@ -342,10 +348,11 @@ class RecurrentEstimatorBase(BaseEstimator):
             train_split=train_split,
             callbacks=callbacks,
             device=self.device,
-            verbose=self.verbose,
+            # verbose=1 is skrnn's progress; verbose>=2 skorch's epoch table.
+            verbose=self.verbose if self.verbose >= 2 else 0,
             # skorch's PrintLog formats the epoch table even when verbose=0
-            # (about 0.5 ms per epoch); switch it off when nothing is printed.
-            **({} if self.verbose else {"callbacks__print_log": None}),
+            # (about 0.5 ms per epoch); switch it off when it prints nothing.
+            **({} if self.verbose >= 2 else {"callbacks__print_log": None}),
             **self._net_params(n_outputs),
         )
 
@@ -478,6 +485,13 @@ def feature_statistics(sequences: Sequences, sample_weight=None) -> tuple[np.nda
         std = sequences.data.std(axis=(0, 1), dtype=np.float64)
     std = np.where(std < 10 * np.finfo(np.float32).eps * np.maximum(np.abs(mean), 1), 1.0, std)
     return mean, std
+
+
+def _set_progress_epochs(net, epochs: int):
+    """Tell the ``verbose=1`` progress callback how many epochs this call runs."""
+    progress = dict(net.callbacks_).get("progress")
+    if progress is not None:
+        progress.epochs = epochs
 
 
 def _continue_optimizer(optimizer, previous):

@@ -342,7 +342,13 @@ PARAMS = (
         """),
     Param("verbose", 0, ("verbose",), "runtime", """
         int
-        ``0`` is silent; ``1`` prints skorch's table of per-epoch losses.
+        ``0`` is silent. ``1`` shows the progress of the fit: epoch i / N
+        (``N`` planned, ``max_epochs="auto"`` resolved) with the monitored
+        loss, the elapsed time and an estimate of the time left, as a
+        progress bar when stdout is a terminal and as plain lines (about 20,
+        no escape codes) when it goes to a file, a pipe or a notebook; the
+        last line says whether the fit ran all epochs or stopped early.
+        ``2`` or more prints skorch's table of per-epoch losses instead.
         """),
     Param("callbacks", None, (list, None), "runtime", """
         list of skorch callbacks or (name, callback) tuples

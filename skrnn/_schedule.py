@@ -316,6 +316,7 @@ class PlateauStopping(Callback):
     def on_train_begin(self, net, **kwargs):
         self.best_ = math.inf
         self.misses_ = 0
+        self.stopped_ = False
 
     def on_epoch_end(self, net, **kwargs):
         score = net.history[-1, self.monitor]
@@ -326,4 +327,5 @@ class PlateauStopping(Callback):
             self.misses_ += 1
         steps = sum(net.history[:, "train_batch_count"])
         if self.misses_ >= self.patience and steps >= self.min_steps:
+            self.stopped_ = True
             raise KeyboardInterrupt  # skorch's way to end fit_loop; on_train_end still runs

@@ -3,7 +3,8 @@
 A recurrent estimator counts ``n_features_in_`` as the number of features per
 *time step*, and accepts sequences of any length at predict time. The checks
 below assume the tabular meaning (``n_features_in_ == X.shape[1]`` and an
-error when a 2-D array with another number of columns is predicted on), so
+error when a 2-D array with another number of columns is predicted on, or
+passed to a later ``partial_fit``), so
 they are expected to fail; everything they assert about real features is
 covered in ``test_data.py``. Fitting with sample weights equals fitting
 on repeated sequences only up to float32 rounding, which the check's

@@ -1,8 +1,11 @@
 """Sphinx configuration for the skrnn documentation.
 
 Build with ``python3 dev.py docs`` (warnings are errors). Nothing is
-downloaded: there is no intersphinx mapping, and sphinx-gallery runs the
-examples locally (``-D plot_gallery=0`` skips running them).
+downloaded, at build time or when reading: there is no intersphinx mapping,
+sphinx-gallery runs the examples locally (``-D plot_gallery=0`` skips running
+them), and there is no MathJax (it would load from a CDN; the one formula is
+written in plain text). ``docs/check_layout.py`` checks the built pages at
+1280 px in headless Chromium.
 """
 
 import os
@@ -25,7 +28,6 @@ version = release
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -46,6 +48,10 @@ numpydoc_validation_checks = {"PR01", "PR02", "PR03"}
 numpydoc_validation_exclude = {r"^sklearn\.", r"\.set_params$", r"\.get_params$"}
 
 html_theme = "pydata_sphinx_theme"
+# Code blocks and the selector report wrap at the page width instead of being
+# cut off or scrolled (docs/check_layout.py checks it in a browser).
+html_static_path = ["_static"]
+html_css_files = ["skrnn.css"]
 html_title = f"skrnn {release}"
 html_theme_options = {
     "navbar_end": ["navbar-icon-links"],
@@ -63,16 +69,21 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
+    # sg_execution_times pages load jQuery and DataTables from CDNs
+    "write_computation_times": False,
 }
 
 # Methods inherited from scikit-learn (get_params, score, ...) carry
 # cross-references into scikit-learn's own docs; show their text instead.
 _SKLEARN_ROLE = re.compile(r":(?:ref|term):`([^`<]*?)\s*(?:<[^>]*>)?`")
+# ... and their formulas as code: MathJax would be loaded from a CDN.
+_SKLEARN_MATH = re.compile(r":math:`([^`]*)`")
 
 
 def _unlink_sklearn_refs(app, what, name, obj, options, lines):
     if getattr(obj, "__module__", "").startswith("sklearn."):
-        lines[:] = [_SKLEARN_ROLE.sub(r"\1", line) for line in lines]
+        lines[:] = [_SKLEARN_MATH.sub(r"``\1``", _SKLEARN_ROLE.sub(r"\1", line))
+                    for line in lines]
 
 
 def setup(app):

@@ -17,10 +17,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 from sklearn.exceptions import ConvergenceWarning
-from skorch.callbacks import GradientNormClipping, LRScheduler
+from skorch.callbacks import GradientNormClipping
 from torch.optim.lr_scheduler import LambdaLR
 
-from ._callbacks import FiniteLossGuard, WeightedEpochLoss
+from ._callbacks import EpochProgress, FiniteLossGuard, WeightedEpochLoss
 from ._compat import tensor_version
 from ._dataset import SequenceBatches, SequenceDataset, TailSplit, n_held_out
 from ._inference import check_fitted, check_predict_input, torch_output
@@ -29,6 +29,7 @@ from ._onnx import create_session, export_network, onnx_output
 from ._params import CONSTRAINTS, OPTIMIZERS, make_init
 from ._threads import resolve_num_threads, torch_threads
 from ._schedule import (
+    BatchLRScheduler,
     EPOCH_END_LOSS,
     EpochEndLoss,
     PlateauStopping,
@@ -86,11 +87,14 @@ class RecurrentEstimatorBase(BaseEstimator):
             cls.__init__ = make_init(cls, with_cell=not hasattr(cls, "cell"), task=cls._task)
 
     # ------------------------------------------------------------------ hooks
-    def _encode_target(self, y, sample_weight=None) -> tuple[np.ndarray, int]:
-        """Validate ``y``; return the encoded target and the output size."""
+    def _encode_target(self, y, sample_weight=None, classes=None) -> tuple[np.ndarray, int]:
+        """Validate ``y``; return the encoded target and the output size.
+
+        ``classes`` is the ``classes`` of a first ``partial_fit`` call.
+        """
         raise NotImplementedError
 
-    def _loss_weights(self, y_encoded: np.ndarray, sample_weight):
+    def _loss_weights(self, y_encoded: np.ndarray, sample_weight, incremental=False):
         """The weight of each sequence in the loss, or None for equal weights."""
         return sample_weight
 
@@ -119,6 +123,9 @@ class RecurrentEstimatorBase(BaseEstimator):
     def _auto_scaling(self, sequences: Sequences, y, sample_weight=None) -> str:
         """What ``scaling="auto"`` means for this task and data."""
         return "global"
+
+    def _check_params(self):
+        """Checks across parameters that ``_parameter_constraints`` cannot express."""
 
     def _constant_loss(self, y_encoded: np.ndarray, sample_weight=None) -> float:
         """(Weighted) training loss of the best constant prediction (the initial plateau)."""
@@ -154,31 +161,87 @@ class RecurrentEstimatorBase(BaseEstimator):
         self : object
             The fitted estimator.
         """
+        return self._fit(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+        """``fit`` (one plan) or, with ``incremental``, one epoch of ``partial_fit``.
+
+        A fitted estimator continues from its weights when ``incremental`` or
+        ``warm_start``; otherwise the network is built afresh.
+        """
         self._validate_params()
+        self._check_params()
         check_device(self.device)
-        check_layout(self, X, reset=True)
+        continuing = (incremental or self.warm_start) and hasattr(self, "net_")
+        check_layout(self, X, reset=not continuing)
         sequences = check_sequences(X)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, np.empty(sequences.n_samples), dtype=np.float64,
                 ensure_non_negative=True, copy=True,
             )
-        self.scaling_ = (
-            self._auto_scaling(sequences, y, sample_weight) if self.scaling == "auto"
-            else self.scaling
-        )
-        y_encoded, n_outputs = self._encode_target(y, sample_weight)
+        if continuing:
+            # kept from the first fit: scaling, target statistics, classes, patching
+            self._check_same_features(sequences, incremental)
+            y_encoded = self._encode_more_target(y)
+            n_outputs = None
+        else:
+            self.scaling_ = (
+                self._auto_scaling(sequences, y, sample_weight) if self.scaling == "auto"
+                else self.scaling
+            )
+            y_encoded, n_outputs = self._encode_target(y, sample_weight, classes)
         check_consistent_length(sequences, y_encoded)
-        sample_weight = self._loss_weights(y_encoded, sample_weight)
-        self.n_features_in_ = sequences.n_features
-        self.patch_size_ = self._resolve_patch_size(sequences)
-        self.early_stopping_ = self._resolve_early_stopping(sequences.n_samples)
-        self.training_plan_ = self._plan(sequences.n_samples)
+        sample_weight = self._loss_weights(y_encoded, sample_weight, incremental)
+        dataset = SequenceDataset(sequences, y_encoded, sample_weight)
+        # A net that may continue weighs every loss itself (reduction="none"),
+        # so that later calls may bring sample weights when the first did not.
+        weighted = sample_weight is not None or incremental or self.warm_start
 
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        self.n_threads_ = self._resolve_threads(self.training_plan_.batch_size)
+        self.n_threads_ = self._resolve_threads(self._plan(sequences.n_samples).batch_size)
         with torch_threads(self.n_threads_):
-            self._fit_network(sequences, y_encoded, n_outputs, seed, sample_weight)
+            if continuing and incremental:
+                net = self.net_
+                seed = self._seed_
+                # each call shuffles in its own order (a fit's iterator advances across epochs)
+                net.iterator_train__seed = seed + len(net.history)
+                with _seeded_torch(seed + len(net.history), self.device):
+                    _set_progress_epochs(net, 1)
+                    net.partial_fit(dataset, y_encoded, epochs=1)
+            else:
+                if not continuing:
+                    self.n_features_in_ = sequences.n_features
+                    self.patch_size_ = self._resolve_patch_size(sequences)
+                self.early_stopping_ = self._resolve_early_stopping(sequences.n_samples)
+                self.training_plan_ = self._plan(sequences.n_samples)
+                seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+                self._seed_ = seed
+                self._constant_loss_ = self._constant_loss(y_encoded, sample_weight)
+                previous = self.net_ if continuing else None
+                net = self._build_net(self.n_features_in_, self._n_outputs(n_outputs), seed,
+                                      self._constant_loss_, weighted)
+                with _seeded_torch(seed, self.device):
+                    net.initialize()
+                    if previous is not None:  # warm start: the fitted weights and Adam's moments
+                        net.module_.load_state_dict(previous.module_.state_dict())
+                        _continue_optimizer(net.optimizer_, previous.optimizer_)
+                    elif self.scaling_ == "global":
+                        net.module_.set_scaling(
+                            *feature_statistics(sequences, sample_weight),
+                            *(self._output_scaling() or (None, None)),
+                        )
+                    epochs = 1 if incremental else self.training_plan_.max_epochs
+                    _set_progress_epochs(net, epochs)
+                    # y reaches skorch splits (stratification)
+                    net.partial_fit(dataset, y_encoded, epochs=epochs)
+        net.module_.eval()  # ready for inference; skorch switches back to train mode itself
+        self.net_ = net
+        self.n_iter_ = len(net.history)
+        self.n_steps_ = int(sum(net.history[:, "train_batch_count"]))
+        self.best_epoch_ = int(dict(net.callbacks_)["best_weights"].best_epoch_)
+        self._onnx = None  # a session exported from a previous fit is stale
+        if not incremental:  # one epoch of partial_fit is not expected to have learnt
+            self._warn_if_constant(self._constant_loss_)
         return self
 
     def _resolve_threads(self, batch: int) -> int:
@@ -188,28 +251,26 @@ class RecurrentEstimatorBase(BaseEstimator):
         return resolve_num_threads(getattr(self, "num_threads", None),
                                    batch * self.hidden_size * directions)
 
-    def _fit_network(self, sequences, y_encoded, n_outputs, seed, sample_weight):
-        """Build and train the skorch net (under the thread policy of :meth:`fit`)."""
-        constant_loss = self._constant_loss(y_encoded, sample_weight)
-        net = self._build_net(
-            sequences.n_features, n_outputs, seed, constant_loss, sample_weight is not None
-        )
-        dataset = SequenceDataset(sequences, y_encoded, sample_weight)
-        with _seeded_torch(seed, self.device):
-            net.initialize()
-            if self.scaling_ == "global":
-                net.module_.set_scaling(
-                    *feature_statistics(sequences, sample_weight),
-                    *(self._output_scaling() or (None, None)),
-                )
-            net.partial_fit(dataset, y_encoded)  # y reaches skorch splits (stratification)
-        net.module_.eval()  # ready for inference; skorch switches back to train mode itself
-        self.net_ = net
-        self.n_iter_ = len(net.history)
-        self.n_steps_ = int(sum(net.history[:, "train_batch_count"]))
-        self.best_epoch_ = int(dict(net.callbacks_)["best_weights"].best_epoch_)
-        self._onnx = None  # a session exported from a previous fit is stale
-        self._warn_if_constant(constant_loss)
+    def _n_outputs(self, n_outputs):
+        """The network's output size (``n_outputs`` of a first fit, else as fitted)."""
+        if n_outputs is not None:
+            return n_outputs
+        return self.net_.module_.head.out_features
+
+    def _check_same_features(self, sequences: Sequences, incremental: bool):
+        """A continued fit must see the features of the first one."""
+        if sequences.n_features != self.n_features_in_:
+            method = "partial_fit" if incremental else "fit (warm_start=True)"
+            raise ValueError(
+                f"X has {sequences.n_features} features per time step, but "
+                f"{type(self).__name__} was first fitted with {self.n_features_in_}; "
+                f"{method} continues that model and cannot change the number of "
+                "features. Fit a new estimator (or set warm_start=False) to start over."
+            )
+
+    def _encode_more_target(self, y) -> np.ndarray:
+        """Encode ``y`` of a continued fit like the first fit's targets."""
+        raise NotImplementedError
 
     def _plan(self, n_samples: int) -> TrainingPlan:
         """The training schedule for ``n_samples`` sequences (``"auto"`` resolved)."""
@@ -237,7 +298,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             "another lr, or another scaling; if the targets are unpredictable from X, "
             "no model will do better.",
             ConvergenceWarning,
-            stacklevel=4,  # fit -> _fit_network -> here
+            stacklevel=4,  # the caller of fit (fit -> _fit -> here)
         )
 
     def _build_net(self, n_features: int, n_outputs: int, seed: int, constant_loss: float,
@@ -264,13 +325,15 @@ class RecurrentEstimatorBase(BaseEstimator):
                 ("gradient_clip", GradientNormClipping(gradient_clip_value=self.gradient_clip))
             )
         callbacks += [
-            ("lr_scheduler", LRScheduler(
-                LambdaLR, lr_lambda=schedule, step_every="batch", event_name=None)),
+            ("lr_scheduler", BatchLRScheduler(LambdaLR, lr_lambda=schedule)),
             ("epoch_end_loss", EpochEndLoss(seed=seed)),
             # before the stopping rule: the epoch that triggers the stop is still scored
             ("best_weights", RestoreBestWeights(monitor)),
             # the user's callbacks also see the epoch on which the rule stops
             *(self.callbacks or []),
+            # verbose=1: epoch i / N, elapsed, ETA (before the rule, which ends the epoch)
+            *([("progress", EpochProgress(monitor, type(self).__name__))]
+              if self.verbose == 1 else []),
             ("plateau_stopping", PlateauStopping(
                 monitor, self.patience, self.tol * constant_loss, plan.min_steps)),
         ]
@@ -306,10 +369,11 @@ class RecurrentEstimatorBase(BaseEstimator):
             train_split=train_split,
             callbacks=callbacks,
             device=self.device,
-            verbose=self.verbose,
+            # verbose=1 is skrnn's progress; verbose>=2 skorch's epoch table.
+            verbose=self.verbose if self.verbose >= 2 else 0,
             # skorch's PrintLog formats the epoch table even when verbose=0
-            # (about 0.5 ms per epoch); switch it off when nothing is printed.
-            **({} if self.verbose else {"callbacks__print_log": None}),
+            # (about 0.5 ms per epoch); switch it off when it prints nothing.
+            **({} if self.verbose >= 2 else {"callbacks__print_log": None}),
             **self._net_params(n_outputs),
         )
 
@@ -444,6 +508,31 @@ def feature_statistics(sequences: Sequences, sample_weight=None) -> tuple[np.nda
         std = sequences.data.std(axis=(0, 1), dtype=np.float64)
     std = np.where(std < 10 * np.finfo(np.float32).eps * np.maximum(np.abs(mean), 1), 1.0, std)
     return mean, std
+
+
+def _set_progress_epochs(net, epochs: int):
+    """Tell the ``verbose=1`` progress callback how many epochs this call runs."""
+    progress = dict(net.callbacks_).get("progress")
+    if progress is not None:
+        progress.epochs = epochs
+
+
+def _continue_optimizer(optimizer, previous):
+    """Give ``optimizer`` the per-parameter state (Adam's moments) of ``previous``.
+
+    The hyperparameters (``lr``, ``weight_decay``...) stay ``optimizer``'s,
+    i.e. the current parameters'; the state is dropped when the optimizer
+    class changed (it would not fit).
+    """
+    if type(optimizer) is not type(previous):
+        return
+    saved = previous.state_dict()
+    saved["param_groups"] = [
+        {**group, "params": old["params"]}
+        for group, old in zip(optimizer.state_dict()["param_groups"], saved["param_groups"],
+                              strict=True)
+    ]
+    optimizer.load_state_dict(saved)
 
 
 @contextlib.contextmanager

@@ -57,3 +57,117 @@ class FiniteLossGuard(Callback):
             epoch=epoch,
             batch=n_batch,
         )
+
+
+def format_seconds(seconds: float) -> str:
+    """``42s``, ``3m05s``, ``1h02m``: short durations for a progress line."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return f"{seconds:.1f}s" if seconds < 10 else f"{seconds:.0f}s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+class EpochProgress(Callback):
+    """``verbose=1``: epoch i / N with the monitored loss, elapsed time and ETA.
+
+    On a terminal (``file.isatty()``) a tqdm progress bar over the epochs;
+    otherwise (a file, a pipe, a notebook or CI log) plain lines without
+    escape codes, about 20 per fit (the first and last epoch included, and at
+    least one every 30 s). ``N`` is the number of epochs planned for this
+    call (``max_epochs`` with ``"auto"`` resolved, 1 for ``partial_fit``);
+    when the plateau rule ends the fit sooner, the last line says so.
+
+    Parameters
+    ----------
+    monitor : str
+        History key of the loss shown.
+    name : str
+        Estimator name, at the start of each line.
+    file : file object or None, default=None
+        Where to write; None is ``sys.stdout`` at the start of training.
+    """
+
+    #: plain mode: at most about this many lines per fit, and one every LINE_SECONDS
+    LINES, LINE_SECONDS = 20, 30.0
+
+    def __init__(self, monitor: str, name: str, file=None):
+        self.monitor = monitor
+        self.name = name
+        self.file = file
+        self.epochs = None  # set by the estimator before each call
+
+    def on_train_begin(self, net, **kwargs):
+        import sys
+        import time
+
+        self.out_ = self.file if self.file is not None else sys.stdout
+        self.total_ = int(self.epochs or net.max_epochs)
+        self.first_ = len(net.history)  # epochs of earlier calls (partial_fit, warm start)
+        self.start_ = self.last_line_ = time.perf_counter()
+        self.bar_ = None
+        isatty = getattr(self.out_, "isatty", None)
+        if callable(isatty) and isatty():
+            try:
+                from tqdm import tqdm
+            except ImportError:  # plain lines then
+                tqdm = None
+            if tqdm is not None:
+                self.bar_ = tqdm(total=self.total_, desc=self.name, unit="epoch",
+                                 file=self.out_, leave=True, dynamic_ncols=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        import time
+
+        done = len(net.history) - self.first_
+        loss = net.history[-1].get(self.monitor)
+        if self.bar_ is not None:
+            if loss is not None:
+                self.bar_.set_postfix_str(f"{self.monitor}={loss:.4g}", refresh=False)
+            self.bar_.update(1)
+            return
+        now = time.perf_counter()
+        every = max(1, -(-self.total_ // self.LINES))
+        if done in (1, self.total_) or done % every == 0 or now - self.last_line_ >= self.LINE_SECONDS:
+            elapsed = now - self.start_
+            eta = elapsed / done * (self.total_ - done)
+            loss_text = f"  {self.monitor} {loss:.4g}" if loss is not None else ""
+            self._line(f"epoch {done}/{self.total_}{loss_text}  elapsed {format_seconds(elapsed)}"
+                       f"  ETA {format_seconds(eta)}")
+            self.last_line_ = now
+
+    def on_train_end(self, net, **kwargs):
+        import time
+
+        done = len(net.history) - self.first_
+        elapsed = format_seconds(time.perf_counter() - self.start_)
+        callbacks = dict(net.callbacks_)
+        best = getattr(callbacks.get("best_weights"), "best_epoch_", None)
+        best_text = f"; weights of epoch {best} kept" if best else ""
+        if self.first_:  # partial_fit or a warm start: epochs counted since the first call
+            best_text += f" ({len(net.history)} epochs in all)"
+        if done >= self.total_:
+            text = f"done: {done}/{self.total_} epochs in {elapsed}{best_text}"
+        elif getattr(callbacks.get("plateau_stopping"), "stopped_", False):
+            patience = callbacks["plateau_stopping"].patience
+            text = (f"stopped early at epoch {done}/{self.total_} in {elapsed}: no improvement "
+                    f"of {self.monitor} for {patience} epochs{best_text}")
+        else:
+            text = f"interrupted at epoch {done}/{self.total_} after {elapsed}{best_text}"
+        if self.bar_ is not None:
+            self.bar_.close()
+            self.bar_ = None
+        self._line(text)
+
+    def _line(self, text: str):
+        self.out_.write(f"[{self.name}] {text}\n")
+        self.out_.flush()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for key in ("out_", "bar_"):  # a stream and a bar do not pickle
+            state.pop(key, None)
+        return state

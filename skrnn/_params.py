@@ -255,8 +255,11 @@ PARAMS = (
         float
         Improvement of the monitored loss that counts as progress, as a share
         of the loss of a constant prediction on the training data (the
-        entropy of the class shares for classifiers, 1 for standardised
-        regression targets): the same notion of progress on every data set.
+        entropy of the class shares for classifiers; for regressors the loss
+        of the best constant under ``loss``: 1 for squared error on
+        standardised targets, the mean absolute deviation from the median
+        for absolute error, the pinball loss of the quantile itself for
+        quantile loss): the same notion of progress on every data set.
         """),
     Param("validation_fraction", 0.1, (Interval(Real, 0, 1, closed="neither"), callable),
           "training", """
@@ -282,6 +285,26 @@ PARAMS = (
         with ``sample_weight`` in :meth:`fit`; see the Sample weights page of
         the user guide.
         """, tasks=("classifier",)),
+    Param("loss", "squared_error", (StrOptions({"squared_error", "absolute_error", "huber",
+                                                 "quantile"}),), "training", """
+        {"squared_error", "absolute_error", "huber", "quantile"}
+        The training loss, named as in scikit-learn's
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor`, computed on
+        residuals divided by each target's standard deviation
+        (``target_scale_``): ``"squared_error"`` predicts the conditional
+        mean; ``"absolute_error"`` the conditional median (robust to
+        outlying targets); ``"huber"`` is quadratic for residuals within one
+        standard deviation and linear beyond (a mean that outliers pull
+        less); ``"quantile"`` is the pinball loss of ``quantile``, so
+        ``predict`` estimates that conditional quantile (e.g. 0.1 and 0.9
+        for a prediction band). With ``sample_weight`` each sequence's loss
+        is weighted as for any loss.
+        """, tasks=("regressor",)),
+    Param("quantile", None, (Interval(Real, 0, 1, closed="neither"), None), "training", """
+        float or None
+        The quantile to predict with ``loss="quantile"``, in (0, 1); it must
+        be given then, and left None with the other losses.
+        """, tasks=("regressor",)),
     Param("scaling", "auto", (StrOptions({*SCALINGS, "auto"}), None), "training", """
         {"auto", "global", "sequence"} or None
         How inputs (and regression targets) are standardised inside the
@@ -349,9 +372,25 @@ PARAMS = (
         ones (measured: 7e-7 in the predictions), where PyTorch's packed LSTM
         kernel splits its work by thread.
         """),
+    Param("warm_start", False, ("boolean",), "runtime", """
+        bool
+        When True, a :meth:`fit` of an already fitted estimator continues
+        from its weights and optimizer state instead of initialising a new
+        network; it keeps the first fit's scaling statistics and classes,
+        and runs a new ``training_plan_`` (learning-rate schedule and
+        plateau rule) for the new data. See :meth:`partial_fit` for one
+        epoch at a time, and the Incremental training page of the user
+        guide.
+        """),
     Param("verbose", 0, ("verbose",), "runtime", """
         int
-        ``0`` is silent; ``1`` prints skorch's table of per-epoch losses.
+        ``0`` is silent. ``1`` shows the progress of the fit: epoch i / N
+        (``N`` planned, ``max_epochs="auto"`` resolved) with the monitored
+        loss, the elapsed time and an estimate of the time left, as a
+        progress bar when stdout is a terminal and as plain lines (about 20,
+        no escape codes) when it goes to a file, a pipe or a notebook; the
+        last line says whether the fit ran all epochs or stopped early.
+        ``2`` or more prints skorch's table of per-epoch losses instead.
         """),
     Param("callbacks", None, (list, None), "runtime", """
         list of skorch callbacks or (name, callback) tuples

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, LRScheduler
 
 from ._dataset import batch_weight
 
@@ -168,6 +168,25 @@ class WarmupCosine:
         return self.final_share + (1 - self.final_share) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+class BatchLRScheduler(LRScheduler):
+    """skorch's ``LRScheduler`` stepped every batch, resuming at the right step.
+
+    skorch re-creates the torch scheduler at the start of every
+    ``partial_fit`` with ``last_epoch = len(history) - 1``, an *epoch*
+    count, although it steps the scheduler every batch: a continued fit
+    would restart the schedule near its beginning. This one resumes at the
+    number of batches trained (``batch_idx_``), so the schedule of
+    ``partial_fit`` calls is the schedule of one long fit.
+    """
+
+    def __init__(self, policy, **kwargs):
+        super().__init__(policy, step_every="batch", event_name=None, **kwargs)
+
+    def _get_scheduler(self, net, policy, **scheduler_kwargs):
+        scheduler_kwargs.setdefault("last_epoch", self.batch_idx_ - 1)
+        return policy(net.optimizer_, **scheduler_kwargs)
+
+
 class EpochEndLoss(Callback):
     """Record the training loss of the end-of-epoch weights as ``train_end_loss``.
 
@@ -297,6 +316,7 @@ class PlateauStopping(Callback):
     def on_train_begin(self, net, **kwargs):
         self.best_ = math.inf
         self.misses_ = 0
+        self.stopped_ = False
 
     def on_epoch_end(self, net, **kwargs):
         score = net.history[-1, self.monitor]
@@ -307,4 +327,5 @@ class PlateauStopping(Callback):
             self.misses_ += 1
         steps = sum(net.history[:, "train_batch_count"])
         if self.misses_ >= self.patience and steps >= self.min_steps:
+            self.stopped_ = True
             raise KeyboardInterrupt  # skorch's way to end fit_loop; on_train_end still runs

@@ -23,23 +23,97 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
     _probabilities = True  # softmax over the logits, as skorch's predict_proba
     _task = "classifier"
 
-    def _encode_target(self, y, sample_weight=None):
+    def _encode_target(self, y, sample_weight=None, classes=None):
         y = check_classification_labels(y)
-        self.classes_, encoded = np.unique(y, return_inverse=True)
+        if classes is not None:
+            self.classes_ = np.unique(check_classification_labels(np.asarray(classes)))
+            encoded = self._encode_known(y)
+        else:
+            self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
                 "The number of classes has to be greater than one; got 1 class "
-                f"({self.classes_[0]!r}) in y."
+                f"({self.classes_[0]!r}) in {'classes' if classes is not None else 'y'}."
             )
         return encoded.astype(np.int64), len(self.classes_)
 
-    def _loss_weights(self, y_encoded, sample_weight):
+    def _encode_known(self, y) -> np.ndarray:
+        """Indices of ``y`` in ``classes_``; an error naming labels not among them."""
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y contains labels not in classes_ {self.classes_.tolist()}: "
+                f"{unknown[:10].tolist()}. partial_fit (and a warm-started fit) knows the "
+                "classes of its first call; pass every class there with classes=..."
+            )
+        return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    def _encode_more_target(self, y):
+        return self._encode_known(check_classification_labels(y))
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, continuing from the current weights.
+
+        As scikit-learn's ``partial_fit``: the first call needs ``classes``,
+        every label that any call will bring, since the network's output
+        layer has one unit per class. It builds the network as :meth:`fit`
+        does (scaling statistics and ``training_plan_`` from this first
+        batch of data) and trains it for one epoch; every later call trains
+        the same network, optimizer and learning-rate schedule for one more
+        epoch (one pass over its data). See the Incremental training page of
+        the user guide for what is kept between calls.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features), or list of array-like
+            Training sequences, as in :meth:`fit`; ``n_features`` must be the
+            first call's.
+        y : array-like of shape (n_samples,)
+            Labels, all among ``classes``. One call may hold only some of them.
+        classes : array-like of shape (n_classes,), default=None
+            All the class labels; required on the first call, ignored after
+            (it may be passed again, if it is the same set).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence, as in :meth:`fit`; multiplied by
+            ``class_weight`` (a ``"balanced"`` weight is counted on each call's
+            labels).
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+
+        Raises
+        ------
+        ValueError
+            If ``classes`` is missing on the first call or differs later, if
+            ``y`` holds a label not in ``classes_``, or if the number of
+            features changes.
+        """
+        first = not hasattr(self, "net_")
+        if first and classes is None:
+            raise ValueError(
+                f"classes must be passed on the first call to {type(self).__name__}"
+                ".partial_fit: every label any call will bring, e.g. "
+                "classes=np.unique(y_all)."
+            )
+        if not first and classes is not None:
+            given = np.unique(check_classification_labels(np.asarray(classes)))
+            if not np.array_equal(given, self.classes_):
+                raise ValueError(
+                    f"classes={given.tolist()} differs from the classes of the first "
+                    f"partial_fit call, {self.classes_.tolist()}."
+                )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _loss_weights(self, y_encoded, sample_weight, incremental=False):
         # sample_weight times the weight of each sequence's class
         if self.class_weight is not None:
             weights = self._class_weights(y_encoded, sample_weight)
             base = 1.0 if sample_weight is None else sample_weight
             sample_weight = weights[y_encoded] * base
-        if sample_weight is not None:
+        if sample_weight is not None and not incremental:  # a chunk may hold one class
             present = np.flatnonzero(np.bincount(y_encoded, weights=sample_weight) > 0)
             if len(present) < 2:
                 raise ValueError(

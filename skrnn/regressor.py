@@ -7,7 +7,7 @@ from sklearn.base import RegressorMixin
 
 from ._base import RecurrentEstimatorBase
 from ._docstrings import fill_doc, fixed_cell_doc
-from ._module import StandardizedMSELoss
+from ._module import HUBER_DELTA, StandardizedRegressionLoss
 from ._net import SequenceNetRegressor
 from ._validation import Sequences, check_regression_target
 
@@ -46,14 +46,71 @@ def _weighted_var(values: np.ndarray, sample_weight=None) -> np.ndarray:
     return np.average((values - mean) ** 2, axis=0, weights=sample_weight)
 
 
+def weighted_quantile(values: np.ndarray, q: float, sample_weight=None) -> np.ndarray:
+    """The ``q``-quantile of each column of ``values``, each row counting with its weight.
+
+    The lower quantile: the smallest value whose cumulative weight reaches
+    ``q`` of the total, a minimiser of the (weighted) pinball loss (for
+    ``q=0.5``, of the absolute error).
+    """
+    values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+    weight = np.ones(len(values)) if sample_weight is None else np.asarray(sample_weight, float)
+    out = np.empty(values.shape[1])
+    for j in range(values.shape[1]):
+        order = np.argsort(values[:, j], kind="stable")
+        cumulative = np.cumsum(weight[order])
+        k = int(np.searchsorted(cumulative, q * cumulative[-1], side="left"))
+        out[j] = values[order[min(k, len(order) - 1)], j]
+    return out
+
+
+def constant_loss(y: np.ndarray, scale: np.ndarray, loss: str, quantile=None,
+                  sample_weight=None) -> float:
+    """The (weighted) training loss of the best constant prediction under ``loss``.
+
+    The reference of ``tol`` and of the "did not learn" warning: the mean
+    for squared error (its loss is the variance over ``scale**2``), the
+    median for absolute error, the ``quantile`` for the pinball loss, and
+    the numerical minimiser for Huber. Losses on residuals divided by
+    ``scale``, averaged over outputs, as :class:`StandardizedRegressionLoss`.
+    """
+    y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    if loss == "squared_error":
+        return float(np.mean(_weighted_var(y, sample_weight) / scale**2))
+    if loss in ("absolute_error", "quantile"):
+        q = 0.5 if loss == "absolute_error" else float(quantile)
+        residual = (y - weighted_quantile(y, q, sample_weight)) / scale
+        losses = np.maximum(q * residual, (q - 1) * residual)
+        if loss == "absolute_error":
+            losses = 2 * losses  # |r| = 2 * pinball_0.5(r)
+        return float(np.mean(np.average(losses, axis=0, weights=sample_weight)))
+    # huber: convex in the constant, minimised between the median and the mean
+    from scipy.optimize import minimize_scalar
+
+    total = 0.0
+    for j in range(y.shape[1]):
+        r_of = lambda c, j=j: (y[:, j] - c) / scale[j]  # noqa: E731
+
+        def mean_huber(c, j=j):
+            a = np.abs(r_of(c))
+            h = np.where(a <= HUBER_DELTA, 0.5 * a**2, HUBER_DELTA * (a - 0.5 * HUBER_DELTA))
+            return float(np.average(h, weights=sample_weight))
+
+        lo, hi = float(y[:, j].min()), float(y[:, j].max())
+        total += mean_huber(lo) if lo == hi else minimize_scalar(
+            mean_huber, bounds=(lo, hi), method="bounded",
+            options={"xatol": 1e-6 * max(scale[j], 1e-12)}).fun
+    return total / y.shape[1]
+
+
 class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
     """Target handling shared by the recurrent regressors."""
 
     _net_class = SequenceNetRegressor
-    _criterion = StandardizedMSELoss
+    _criterion = StandardizedRegressionLoss
     _task = "regressor"
 
-    def _encode_target(self, y, sample_weight=None):
+    def _encode_target(self, y, sample_weight=None, classes=None):
         y = check_regression_target(y)
         self._y_ndim = y.ndim
         y2d = y.reshape(len(y), -1)
@@ -67,8 +124,67 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
             self.target_scale_ = np.where(std > 0, std, 1.0)
         return y2d.astype(np.float32), self.n_outputs_
 
+    def _check_params(self):
+        """``quantile`` goes with ``loss="quantile"`` and only with it."""
+        if self.loss == "quantile" and self.quantile is None:
+            raise ValueError(
+                'loss="quantile" needs the quantile to predict: pass quantile=q with '
+                "0 < q < 1, e.g. quantile=0.9."
+            )
+        if self.loss != "quantile" and self.quantile is not None:
+            raise ValueError(
+                f"quantile={self.quantile!r} is only used with loss=\"quantile\"; "
+                f"got loss={self.loss!r}. Set loss=\"quantile\" or leave quantile=None."
+            )
+
+    def _encode_more_target(self, y):
+        y = check_regression_target(y)
+        y2d = y.reshape(len(y), -1)
+        if y2d.shape[1] != self.n_outputs_ or y.ndim != self._y_ndim:
+            raise ValueError(
+                f"y has shape {y.shape}, but {type(self).__name__} was first fitted with "
+                f"{self.n_outputs_} output(s) (y of {self._y_ndim} dimension(s)); a continued "
+                "fit cannot change the outputs."
+            )
+        return y2d.astype(np.float32)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, continuing from the current weights.
+
+        The first call builds the network as :meth:`fit` does (scaling
+        statistics, target statistics and ``training_plan_`` from this
+        first batch of data) and trains it for one epoch; every later call
+        trains the same network, optimizer and learning-rate schedule for
+        one more epoch (one pass over its data in batches of
+        ``training_plan_.batch_size``). See the Incremental training page
+        of the user guide for what is kept between calls.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features), or list of array-like
+            Training sequences, as in :meth:`fit`; ``n_features`` must be the
+            first call's.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, with the outputs of the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+
+        Raises
+        ------
+        ValueError
+            If a later call has another number of features or outputs.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
     def _net_params(self, n_outputs):
-        return {"module__regression": True, "criterion__scale": self.target_scale_}
+        return {"module__regression": True, "criterion__scale": self.target_scale_,
+                "criterion__loss": self.loss, "criterion__quantile": self.quantile}
 
     def _output_scaling(self):
         return self.target_mean_, self.target_scale_
@@ -81,8 +197,9 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
         return "sequence" if continues_first_feature(sequences, y, sample_weight) else "global"
 
     def _constant_loss(self, y_encoded, sample_weight=None):
-        # the (weighted) standardised MSE of predicting the training mean of every output
-        return float(np.mean(_weighted_var(y_encoded, sample_weight) / self.target_scale_**2))
+        # the (weighted) loss of the best constant: the mean, median or quantile
+        return constant_loss(y_encoded, self.target_scale_, self.loss, self.quantile,
+                             sample_weight)
 
     def predict(self, X):
         """Predict the target of each sequence.
@@ -136,8 +253,8 @@ class RecurrentRegressor(_RegressorCore):
         Number of regression outputs.
     target_mean_, target_scale_ : ndarray of shape ``(n_outputs_,)``
         Mean and standard deviation of each target on the training data
-        (zeros and ones when ``scaling=None``); the loss is the mean squared
-        error divided by ``target_scale_ ** 2``.
+        (zeros and ones when ``scaling=None``); the loss (see ``loss``) is
+        computed on residuals divided by ``target_scale_``.
 
     See Also
     --------
@@ -180,8 +297,8 @@ _FIXED_DOC = """{title} regressor on sequences.
         Number of regression outputs.
     target_mean_, target_scale_ : ndarray of shape ``(n_outputs_,)``
         Mean and standard deviation of each target on the training data
-        (zeros and ones when ``scaling=None``); the loss is the mean squared
-        error divided by ``target_scale_ ** 2``.
+        (zeros and ones when ``scaling=None``); the loss (see ``loss``) is
+        computed on residuals divided by ``target_scale_``.
 
     See Also
     --------

@@ -222,7 +222,7 @@ def test_gradient_clip_bounds_the_gradient_norm(sum_regression):
 
 def test_verbose_prints_the_epoch_table(sum_regression, capsys):
     X, y = sum_regression
-    GRURegressor(verbose=1, **FAST).fit(X, y)
+    GRURegressor(verbose=2, **FAST).fit(X, y)  # verbose=1 is the progress (test_progress.py)
     out = capsys.readouterr().out
     assert "train_loss" in out and "epoch" in out
     GRURegressor(verbose=0, **FAST).fit(X, y)

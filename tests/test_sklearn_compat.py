@@ -3,7 +3,8 @@
 A recurrent estimator counts ``n_features_in_`` as the number of features per
 *time step*, and accepts sequences of any length at predict time. The checks
 below assume the tabular meaning (``n_features_in_ == X.shape[1]`` and an
-error when a 2-D array with another number of columns is predicted on), so
+error when a 2-D array with another number of columns is predicted on, or
+passed to a later ``partial_fit``), so
 they are expected to fail; everything they assert about real features is
 covered in ``test_data.py``. Fitting with sample weights equals fitting
 on repeated sequences only up to float32 rounding, which the check's
@@ -36,6 +37,10 @@ def expected_failed_checks(estimator):
         "check_n_features_in": SEQUENCE_LENGTH_IS_NOT_A_FEATURE,
         "check_n_features_in_after_fitting": SEQUENCE_LENGTH_IS_NOT_A_FEATURE
         + "; predicting on sequences of another length is valid",
+        "check_estimators_partial_fit_n_features": SEQUENCE_LENGTH_IS_NOT_A_FEATURE
+        + "; X[:, :-1] of a 2-D X is shorter sequences of the same single feature, "
+        "valid in a later partial_fit (a changed number of features per step raises, "
+        "tested in test_incremental.py)",
         "check_dataframe_column_names_consistency": (
             "a 2-D DataFrame's columns are time steps, not feature names, so "
             "feature_names_in_ is not set (its length would not be n_features_in_ = 1) "

@@ -187,9 +187,20 @@ class ArchitectureSelector(BaseEstimator):
     study_name : str or None, default=None
         Name of the study in ``storage`` (``None``: a new unique name).
     n_jobs : int or None, default=None
-        Trials run in parallel threads in this process (``None``: 1). For
-        CPU-bound training, several processes sharing a ``storage`` scale
-        better.
+        Trials run at once, each in a worker process (started with
+        ``"spawn"``: a script must guard its code with ``if __name__ ==
+        "__main__":``). ``None`` or 1: in this process; ``-1``: one worker
+        per core this process may use (``os.sched_getaffinity``), ``-2`` one
+        fewer, and so on. The workers share the study through ``storage``
+        (which must not be in memory), or, when it is None, a temporary
+        journal file deleted after the search (:attr:`study_` is then an
+        in-memory copy). Each worker's estimators, and the cost probe, run
+        at ``max(1, cores // n_jobs)`` threads unless ``num_threads`` is in
+        ``estimator_params``; the refit keeps the estimators' own policy.
+        The data are checked here before any worker starts, then sent once
+        to each worker. ``n_trials`` stays exact over all workers; a worker
+        that dies has its trial marked FAILED (:attr:`recovered_trials_`)
+        and ``fit`` warns.
     refit : bool, default=True
         Refit the winner on all the data as :attr:`best_estimator_`.
         A worker process that only contributes trials can skip it.
@@ -222,6 +233,9 @@ class ArchitectureSelector(BaseEstimator):
     recovered_trials_ : list of int
         Numbers of trials left RUNNING by dead workers that this ``fit``
         marked FAILED.
+    n_jobs_ : int
+        Worker processes the search used (``n_jobs`` resolved; 1: none, the
+        trials ran in this process).
     report_ : SelectionReport
         The decision explained: ``print(report_)``, ``report_.to_dict()``,
         ``report_.plot()``.

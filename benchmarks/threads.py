@@ -13,11 +13,19 @@ interleaved, as medians (``_perf.interleaved``):
   ``num_threads=2`` (what torch's default did before). Also a fully default
   estimator (batch ``"auto"``). Target: busy/idle <= 1.5 at the default.
 * **warm-up**: first and second fit in a fresh Python process.
+* **selector**: ``ArchitectureSelector`` trials per minute at ``n_jobs`` 1,
+  2 and -1 (worker processes, each at ``cores // n_jobs`` threads), for
+  ``n_trials=8`` on a small problem (120 sequences of 20 steps, 4
+  features, hidden 8-16, 3 epochs, no pruning), ``refit=False``: per minute
+  of search (``report_.settings.search_seconds``, worker start-up included)
+  and per minute of the whole ``fit`` (the cost probe on top). Target:
+  n_jobs=2 at >= 1.6x n_jobs=1 on an idle 2-core machine.
 
 Run::
 
     python benchmarks/threads.py            # about 5 minutes on 2 cores
     python benchmarks/threads.py --quick    # T=50 only, fewer repeats
+    python benchmarks/threads.py --only selector --repeats 1
 
 Prints the tables and writes ``benchmarks/results/threads.json``. On a
 shared machine "idle" means "without *our* busy process": say how loaded
@@ -175,18 +183,64 @@ def bench_warmup(repeats: int) -> list[dict]:
     return rows
 
 
+def bench_selector(repeats: int) -> list[dict]:
+    import optuna
+
+    from skrnn import ArchitectureSelector
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 20, 4)).astype(np.float32)
+    y = X[:, -3:, 0].sum(axis=1)
+    rows = []
+    for n_jobs in (1, 2, -1):
+        search, wall, threads = [], [], set()
+        for _ in range(repeats):
+            sel = ArchitectureSelector(
+                n_trials=8, n_jobs=n_jobs, max_epochs=3, refit=False,
+                pruner=optuna.pruners.NopPruner(),
+                search_space={"hidden_size": [8, 16], "num_layers": 1, "dropout": 0.0,
+                              "batch_size": 32},
+            )
+            t0 = time.perf_counter()
+            sel.fit(X, y)
+            wall.append(time.perf_counter() - t0)
+            search.append(sel.report_.settings.search_seconds)
+            threads |= {r.num_threads for r in sel.report_.records}
+        row = {"n_jobs": n_jobs, "workers": sel.n_jobs_, "num_threads": sorted(threads),
+               "n_trials": len(sel.study_.trials),
+               "search_s": float(np.median(search)), "fit_s": float(np.median(wall))}
+        row["trials_per_min_search"] = 60 * row["n_trials"] / row["search_s"]
+        row["trials_per_min_fit"] = 60 * row["n_trials"] / row["fit_s"]
+        row["loadavg"] = os.getloadavg()
+        rows.append(row)
+        print(f"  selector n_jobs={n_jobs:>2} ({row['workers']} worker(s), threads "
+              f"{row['num_threads']}): search {row['search_s']:.1f}s = "
+              f"{row['trials_per_min_search']:.1f} trials/min, fit {row['fit_s']:.1f}s = "
+              f"{row['trials_per_min_fit']:.1f} trials/min (load {row['loadavg'][0]:.2f})",
+              flush=True)
+    base = rows[0]["trials_per_min_search"]
+    for row in rows:
+        row["speedup_search"] = row["trials_per_min_search"] / base
+        row["speedup_fit"] = row["trials_per_min_fit"] / rows[0]["trials_per_min_fit"]
+    print("  selector speed-up over n_jobs=1: " + ", ".join(
+        f"n_jobs={r['n_jobs']}: {r['speedup_search']:.2f}x search, {r['speedup_fit']:.2f}x fit"
+        for r in rows), flush=True)
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="T=50 only, fewer repeats")
     parser.add_argument("--repeats", type=int, help="rounds per comparison (default 5, quick 3)")
     parser.add_argument("--pin", action="store_true", help="pin the busy process to core 0")
-    parser.add_argument("--only", choices=("cells", "busy", "warmup"), action="append")
+    parser.add_argument("--only", choices=("cells", "busy", "warmup", "selector"),
+                        action="append")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "threads.json"))
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     repeats = args.repeats or (3 if args.quick else 5)
     Ts = (50,) if args.quick else (50, 200)
-    only = set(args.only or ("cells", "busy", "warmup"))
+    only = set(args.only or ("cells", "busy", "warmup", "selector"))
     info = machine()
     info["loadavg_before"] = os.getloadavg()
     print(f"machine: {info['cpu']}, {info['cores']} cores (affinity {info['affinity']}), "
@@ -200,10 +254,16 @@ def main(argv=None) -> int:
         result["busy"] = bench_busy(50, repeats, args.pin)
     if "warmup" in only:
         result["warmup"] = bench_warmup(repeats)
+    if "selector" in only:
+        result["selector"] = bench_selector(1 if args.quick else min(repeats, 2))
     info["loadavg_after"] = os.getloadavg()
     print(f"load average after: {info['loadavg_after']}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if args.only and out.exists():  # keep the sections not run this time
+        kept = json.loads(out.read_text())
+        result = {**kept, **{k: v for k, v in result.items() if k != "machine"},
+                  "machine_" + "_".join(sorted(only)): info}
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"wrote {out}")
     return 0

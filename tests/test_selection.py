@@ -2,6 +2,7 @@
 scikit-learn citizenship. Tiny networks and few epochs keep it fast."""
 
 import json
+import os
 import pickle
 import sys
 import time
@@ -447,10 +448,12 @@ def test_refit_false_has_no_model_to_predict_with():
         sel.predict(X)
 
 
-def test_threads():
+def test_n_jobs_one_runs_the_trials_in_this_process():
+    # n_jobs > 1 (worker processes) is tested in test_selection_parallel.py
     X, y = short_regression(n=60)
-    sel = tiny(n_trials=4, n_jobs=2).fit(X, y)
-    assert len(cells_trained(sel)) >= 4
+    sel = tiny(n_trials=2, n_jobs=1).fit(X, y)
+    assert sel.n_jobs_ == 1
+    assert {r.worker.rsplit(":", 1)[1] for r in sel.report_.records} == {str(os.getpid())}
     assert isinstance(sel.best_estimator_, (GRURegressor, LSTMRegressor))
 
 

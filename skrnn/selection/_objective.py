@@ -203,6 +203,7 @@ class Objective:
                     measured.n_epochs = len(model.net_.history)
                     measured.seconds_per_epoch = seconds_per_epoch(model)
                     measured.n_params = count_parameters(model)
+                    measured.num_threads = getattr(model, "n_threads_", None)
             if k == 0 and not probed:
                 measured.latency_ms = predict_latency_ms(model, self.X_one)
             score, error = score_with_noise(

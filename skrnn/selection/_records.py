@@ -46,6 +46,8 @@ class TrialFacts:
         Measured cost.
     worker : str or None
         ``"<host>:<pid>"`` of the process that ran the trial (:data:`WORKER_ATTR`).
+    num_threads : int or None
+        CPU threads the trial's (first) fit ran with (its ``n_threads_``).
     default : bool
         Whether the trial is its cell's default estimator (:data:`DEFAULT_ATTR`).
     """
@@ -56,6 +58,7 @@ class TrialFacts:
     latency_ms: float | None = None
     n_epochs: int | None = None
     worker: str | None = None
+    num_threads: int | None = None
     default: bool = False
 
 

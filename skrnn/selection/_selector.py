@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import shutil
 import time
 import warnings
 from numbers import Integral, Real
@@ -45,6 +46,19 @@ from ._scheme import choose_scheme
 from ._space import SearchSpace, check_param_names
 from ._storage import fail_orphaned_trials, resolve_storage
 from ._types import Constraints
+from ._workers import (
+    WorkerJob,
+    finish,
+    open_journal,
+    resolve_n_jobs,
+    run_workers,
+    shareable,
+    temporary_journal,
+    threads_per_worker,
+    warn_died,
+)
+from .._compat import study_storage
+from .._threads import available_cores
 
 #: Trial states that count towards ``n_trials`` (a RUNNING trial may belong to
 #: another process sharing the study).
@@ -173,9 +187,20 @@ class ArchitectureSelector(BaseEstimator):
     study_name : str or None, default=None
         Name of the study in ``storage`` (``None``: a new unique name).
     n_jobs : int or None, default=None
-        Trials run in parallel threads in this process (``None``: 1). For
-        CPU-bound training, several processes sharing a ``storage`` scale
-        better.
+        Trials run at once, each in a worker process (started with
+        ``"spawn"``: a script must guard its code with ``if __name__ ==
+        "__main__":``). ``None`` or 1: in this process; ``-1``: one worker
+        per core this process may use (``os.sched_getaffinity``), ``-2`` one
+        fewer, and so on. The workers share the study through ``storage``
+        (which must not be in memory), or, when it is None, a temporary
+        journal file deleted after the search (:attr:`study_` is then an
+        in-memory copy). Each worker's estimators, and the cost probe, run
+        at ``max(1, cores // n_jobs)`` threads unless ``num_threads`` is in
+        ``estimator_params``; the refit keeps the estimators' own policy.
+        The data are checked here before any worker starts, then sent once
+        to each worker. ``n_trials`` stays exact over all workers; a worker
+        that dies has its trial marked FAILED (:attr:`recovered_trials_`)
+        and ``fit`` warns.
     refit : bool, default=True
         Refit the winner on all the data as :attr:`best_estimator_`.
         A worker process that only contributes trials can skip it.
@@ -208,6 +233,9 @@ class ArchitectureSelector(BaseEstimator):
     recovered_trials_ : list of int
         Numbers of trials left RUNNING by dead workers that this ``fit``
         marked FAILED.
+    n_jobs_ : int
+        Worker processes the search used (``n_jobs`` resolved; 1: none, the
+        trials ran in this process).
     report_ : SelectionReport
         The decision explained: ``print(report_)``, ``report_.to_dict()``,
         ``report_.plot()``.
@@ -364,6 +392,16 @@ class ArchitectureSelector(BaseEstimator):
             )
         classification = task == "classification"
         space, fixed = self._search_space(task)
+        cores = available_cores()
+        n_workers = resolve_n_jobs(self.n_jobs, cores)
+        self.n_jobs_ = n_workers
+        # Trials, and the cost probe, at each worker's share of the cores
+        # (unless the user fixed num_threads); the refit keeps the user's.
+        trial_fixed = fixed
+        if n_workers > 1 and "num_threads" not in fixed:
+            trial_fixed = {**fixed, "num_threads": threads_per_worker(cores, n_workers)}
+        if n_workers > 1 and self.storage is not None:
+            shareable(resolve_storage(self.storage))
         constraints = Constraints(self.max_params, self.max_latency_ms, self.max_fit_seconds)
         scheme = choose_scheme(
             len(y), y, classification=classification,
@@ -384,7 +422,7 @@ class ArchitectureSelector(BaseEstimator):
         epochs = planned_epochs(typical, len(scheme.splits[0][0]))
 
         # 1. The criteria, fed with this machine's measured costs.
-        costs, reference, unavailable = self._measure(task, space, fixed, X, y, X_one, seed)
+        costs, reference, unavailable = self._measure(task, space, trial_fixed, X, y, X_one, seed)
         profile = profile_data(
             sequences.lengths,
             sequences.n_features,
@@ -412,15 +450,33 @@ class ArchitectureSelector(BaseEstimator):
 
         # 2. The study (resumed if it exists in the storage).
         objective = Objective(
-            task=task, space=space, fixed=fixed, max_epochs=self.max_epochs, X=X, y=y,
+            task=task, space=space, fixed=trial_fixed, max_epochs=self.max_epochs, X=X, y=y,
             splits=scheme.splits, scorer=self.scorer_, constraints=constraints, X_one=X_one,
             seed=seed, sample_weight=sample_weight,
         )
-        with _optuna_logging(self.verbose):
-            self.study_, self.recovered_trials_ = self._study(
-                task, cells, seed, scheme.description, epochs
-            )
-            search_seconds = self._optimize(self.study_, objective, space, cells)
+        storage, folder = self.storage, None
+        if n_workers > 1 and storage is None:
+            # a temporary journal file the workers share, deleted after the search
+            folder, path = temporary_journal()
+            storage = open_journal(path)
+        study, died = None, []
+        try:
+            with _optuna_logging(self.verbose):
+                study, self.recovered_trials_ = self._study(
+                    task, cells, seed, scheme.description, epochs, storage
+                )
+                search_seconds, died = self._optimize(
+                    study, objective, space, cells, n_workers, seed
+                )
+        finally:
+            if n_workers > 1 and study is not None:
+                with _optuna_logging(self.verbose):
+                    study, recovered = finish(study, folder)
+                self.recovered_trials_ = [*self.recovered_trials_, *recovered]
+                warn_died(died, recovered)
+            elif folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        self.study_ = study
 
         # 3. The decision, from every trial of the study, and the refit.
         trials = self.study_.get_trials(deepcopy=False)
@@ -585,30 +641,38 @@ class ArchitectureSelector(BaseEstimator):
         space = SearchSpace(self.search_space, names, exclude=fixed)
         return space, {**space.fixed, **fixed}
 
-    def _study(self, task, cells, seed, validation, epochs):
-        """The study, created or resumed, and the trials of dead workers it failed."""
-        sampler = (
-            copy.deepcopy(self.sampler)
-            if self.sampler is not None
-            else TPESampler(seed=_sampler_seed(seed, shared=self.storage is not None))
-        )
+    def _sampler(self, cells, seed, shared: bool, worker=None):
+        """A fresh sampler; ``worker``: the index of a worker process (its own seed)."""
+        if self.sampler is not None:
+            sampler = copy.deepcopy(self.sampler)
+        elif worker is None:
+            sampler = TPESampler(seed=_sampler_seed(seed, shared=shared))
+        else:
+            sampler = TPESampler(seed=_sampler_seed(seed, shared=True, worker=worker))
         if len(cells) == 1:
             # The cell stays a two-choice parameter in the study (so a resumed
             # study stays compatible); this run pins its value.
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 sampler = PartialFixedSampler({"cell": cells[0]}, sampler)
-        pruner = (
+        return sampler
+
+    def _pruner(self, epochs):
+        return (
             copy.deepcopy(self.pruner)
             if self.pruner is not None
             else CellwisePruner(
                 MedianPruner(n_startup_trials=3, n_warmup_steps=max(1, epochs // 5))
             )
         )
+
+    def _study(self, task, cells, seed, validation, epochs, storage):
+        """The study, created or resumed, and the trials of dead workers it failed."""
+        self._epochs = epochs
         study = optuna.create_study(
-            storage=resolve_storage(self.storage),
-            sampler=sampler,
-            pruner=pruner,
+            storage=resolve_storage(storage),
+            sampler=self._sampler(cells, seed, shared=storage is not None),
+            pruner=self._pruner(epochs),
             study_name=self.study_name,
             direction="maximize",
             load_if_exists=True,
@@ -633,14 +697,14 @@ class ArchitectureSelector(BaseEstimator):
             )
         return study, recovered
 
-    def _optimize(self, study, objective, space, cells) -> float:
-        """Run the trials still missing; the seconds it took."""
+    def _optimize(self, study, objective, space, cells, n_workers=1, seed=None):
+        """Run the trials still missing: the seconds it took, and the workers that died."""
         start = time.perf_counter()
         remaining = None
         if self.n_trials is not None:
             remaining = self.n_trials - len(study.get_trials(deepcopy=False, states=_COUNTED))
             if remaining <= 0:
-                return time.perf_counter() - start
+                return time.perf_counter() - start, []
         # The defaults are always a contender: each cell to try gets one trial
         # that is exactly its default estimator (with the user's fixed
         # values), the most favoured cell first, unless the user's search
@@ -660,6 +724,31 @@ class ArchitectureSelector(BaseEstimator):
             typical = space.to_study_params(cell, space.typical(defaults))
             if typical != space.default_study_params(cell, defaults):
                 study.enqueue_trial(typical, skip_if_exists=True)
+        if n_workers > 1:
+            deadline = None if self.timeout is None else time.time() + self.timeout
+            # the user's storage (a URL: each worker opens its own connection),
+            # else the temporary journal file
+            storage = self.storage if self.storage is not None else study_storage(study)
+
+            def job(index):
+                return WorkerJob(
+                    storage=storage, study_name=study.study_name, objective=objective,
+                    sampler=self._sampler(cells, seed, shared=True, worker=index),
+                    pruner=self._pruner(self._epochs), n_trials=self.n_trials,
+                    deadline=deadline, catch=_TRIAL_ERRORS, counted_states=_COUNTED,
+                    verbose=self.verbose,
+                )
+
+            n_workers = n_workers if remaining is None else min(n_workers, remaining)
+            died = run_workers(n_workers, job, remaining)
+            if len(died) == n_workers:
+                raise RuntimeError(
+                    "ArchitectureSelector: every worker process died (" + "; ".join(died)
+                    + "); their errors are on stderr. A script that fits with n_jobs > 1 must "
+                    "start from `if __name__ == '__main__':` (worker processes are spawned "
+                    "and import the script)."
+                )
+            return time.perf_counter() - start, died
         callbacks = []
         if self.n_trials is not None:
             callbacks.append(_StopAtTotal(self.n_trials))
@@ -669,12 +758,12 @@ class ArchitectureSelector(BaseEstimator):
             objective,
             n_trials=remaining,
             timeout=self.timeout,
-            n_jobs=self.n_jobs or 1,
+            n_jobs=1,
             catch=_TRIAL_ERRORS,
             callbacks=callbacks,
             show_progress_bar=self.verbose >= 2,
         )
-        return time.perf_counter() - start
+        return time.perf_counter() - start, []
 
     # ========================================================== inference
     def _check_refitted(self):
@@ -778,11 +867,13 @@ def _print_trial(study, trial):
     )
 
 
-def _sampler_seed(seed, shared: bool):
+def _sampler_seed(seed, shared: bool, worker=None):
     if seed is None or not shared:
         return seed
-    # Workers sharing a study must not all propose the same first trials.
-    return int(np.random.SeedSequence([seed, os.getpid()]).generate_state(1)[0])
+    # Workers sharing a study must not all propose the same first trials: the
+    # process id, and the index of a worker process started by this one.
+    entropy = [seed, os.getpid()] + ([] if worker is None else [worker + 1])
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
 def _scoring_name(scoring, classification: bool) -> str:

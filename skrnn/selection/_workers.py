@@ -1,0 +1,256 @@
+"""Trials in worker processes: ``ArchitectureSelector(n_jobs=k)``.
+
+Threads of one process do not speed up CPU-bound training (each torch call
+is itself threaded, and the Python parts hold the GIL), so ``n_jobs=k``
+starts ``k`` worker processes that share the study through a storage every
+process can open: the user's ``storage`` (an SQLite or PostgreSQL URL, a
+journal file), else a temporary journal file the parent deletes after the
+fit (the study is copied into memory first, as :attr:`study_`).
+
+* Processes are started with the ``"spawn"`` context: forking a process
+  whose torch already started its thread pool is unsafe.
+* Each worker receives the objective -- the data included -- once, when it
+  starts, and then runs trial after trial from the storage.
+* The budget is exact: a counter shared by the workers hands out the
+  ``n_trials`` still missing, one trial at a time (another process sharing
+  the study is seen through the storage, as without workers).
+* A worker that dies (killed, out of memory, a crash in native code) leaves
+  its trial RUNNING; the parent waits for the others, fails that trial (as a
+  re-run would) and warns. An exception in a worker that is not one of a
+  trial's errors stops the others and is raised again in the parent.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+
+import optuna
+from optuna.storages import InMemoryStorage
+
+from ._storage import fail_orphaned_trials, resolve_storage
+
+#: Seconds a stopped worker gets to exit before it is killed.
+_GRACE_S = 10
+
+
+def resolve_n_jobs(n_jobs, cores: int) -> int:
+    """Worker processes for ``n_jobs``: ``None`` 1, ``-1`` every core, ``-2`` all but one, ..."""
+    if n_jobs is None:
+        return 1
+    if n_jobs == 0:
+        raise ValueError("n_jobs=0 runs nothing: use None or 1 (in this process), k or -1.")
+    if n_jobs < 0:
+        return max(1, cores + 1 + n_jobs)
+    return int(n_jobs)
+
+
+def threads_per_worker(cores: int, n_jobs: int) -> int:
+    """Each worker's share of the cores: ``max(1, cores // n_jobs)``."""
+    return max(1, cores // n_jobs)
+
+
+def temporary_journal() -> tuple[str, str]:
+    """A new journal file in a new temporary folder: (folder, path)."""
+    folder = tempfile.mkdtemp(prefix="skrnn-study-")
+    return folder, os.path.join(folder, "study.log")
+
+
+def open_journal(path: str):
+    """A journal-file storage (``JournalFileBackend``, or the older ``JournalFileStorage``)."""
+    from optuna.storages import JournalStorage
+
+    try:
+        from optuna.storages.journal import JournalFileBackend as Backend
+    except ImportError:  # pragma: no cover - Optuna < 4.0
+        from optuna.storages import JournalFileStorage as Backend
+    return JournalStorage(Backend(path))
+
+
+def shareable(storage):
+    """``storage`` as it is sent to the workers; an error if processes cannot share it."""
+    if isinstance(storage, InMemoryStorage):
+        raise ValueError(
+            "n_jobs > 1 runs trials in worker processes, which cannot share an in-memory "
+            "storage: pass a storage URL or a journal file, or storage=None (a temporary "
+            "journal file)."
+        )
+    try:
+        pickle.dumps(storage)
+    except Exception as exc:
+        raise ValueError(
+            f"n_jobs > 1 sends the storage to worker processes, but it cannot be pickled: {exc}"
+        ) from exc
+    return storage
+
+
+def in_memory_copy(study: optuna.Study) -> optuna.Study:
+    """The study copied into an in-memory storage (trials in order: same numbers)."""
+    memory = InMemoryStorage()
+    optuna.copy_study(
+        from_study_name=study.study_name,
+        from_storage=study._storage,
+        to_storage=memory,
+    )
+    return optuna.load_study(
+        study_name=study.study_name, storage=memory, sampler=study.sampler, pruner=study.pruner
+    )
+
+
+@dataclass
+class WorkerJob:
+    """What one worker needs, sent once when it starts.
+
+    ``storage`` is a URL or a picklable storage object; ``budget`` a shared
+    counter of the trials still to hand out (None: until the deadline);
+    ``make_sampler(index)`` gives a worker its sampler.
+    """
+
+    storage: object
+    study_name: str
+    objective: object
+    sampler: object
+    pruner: object
+    n_trials: int | None
+    deadline: float | None  # time.time() after which no trial starts
+    catch: tuple
+    counted_states: tuple
+    verbose: int
+
+
+def _claim(budget, study, job) -> bool:
+    """Take one trial of the budget; False when none is left."""
+    if job.deadline is not None and time.time() >= job.deadline:
+        return False
+    if budget is None:
+        return True
+    with budget.get_lock():
+        if budget.value <= 0:
+            return False
+        if job.n_trials is not None:
+            held = len(study.get_trials(deepcopy=False, states=job.counted_states))
+            if held >= job.n_trials:  # another process sharing the study ran them
+                budget.value = 0
+                return False
+        budget.value -= 1
+        return True
+
+
+def worker_main(job: WorkerJob, budget, conn) -> None:
+    """Entry point of a worker process: run trials until the budget is spent."""
+    try:
+        from ._selector import _optuna_logging, _print_trial
+
+        with _optuna_logging(job.verbose):
+            storage = resolve_storage(job.storage)
+            study = optuna.load_study(
+                study_name=job.study_name, storage=storage, sampler=job.sampler, pruner=job.pruner
+            )
+            callbacks = [_print_trial] if job.verbose else []
+            while _claim(budget, study, job):
+                timeout = None if job.deadline is None else max(0.0, job.deadline - time.time())
+                study.optimize(job.objective, n_trials=1, timeout=timeout, catch=job.catch,
+                               callbacks=callbacks)
+        conn.send(("ok", None, None))
+    except BaseException as exc:  # sent to the parent, which raises it
+        text = traceback.format_exc()
+        try:
+            conn.send(("error", exc, text))
+        except Exception:  # the exception itself does not pickle
+            conn.send(("error", None, text))
+    finally:
+        conn.close()
+
+
+def run_workers(n_workers: int, make_job, remaining: int | None) -> list[str]:
+    """Run ``n_workers`` processes until the budget is spent; the problems to report.
+
+    ``make_job(index)`` gives each worker its :class:`WorkerJob`. Returns a
+    message per worker that died; raises a worker's exception (after stopping
+    the others).
+    """
+    context = multiprocessing.get_context("spawn")
+    budget = None if remaining is None else context.Value("i", remaining)
+    workers = []
+    try:
+        for index in range(n_workers):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(
+                target=worker_main, args=(make_job(index), budget, send),
+                name=f"skrnn-selection-worker-{index}", daemon=True,
+            )
+            process.start()
+            send.close()
+            workers.append((process, receive))
+        return _wait(workers)
+    finally:
+        _stop(workers)
+
+
+def _wait(workers) -> list[str]:
+    died, pending = [], {p.sentinel: (p, conn) for p, conn in workers}
+    error = None
+    while pending:
+        for sentinel in wait(list(pending)):
+            process, conn = pending.pop(sentinel)
+            process.join()
+            message = None
+            if conn.poll():
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    message = None
+            if message is not None and message[0] == "error" and error is None:
+                error = message
+                _stop([pair for pair in pending.values()])
+            elif message is None:
+                died.append(f"worker process {process.pid} exited with code {process.exitcode} "
+                            "during the search")
+    if error is not None:
+        _, exc, text = error
+        if exc is not None:
+            raise exc from RuntimeError(f"in a worker process:\n{text}")
+        raise RuntimeError(f"a worker process failed:\n{text}")
+    return died
+
+
+def _stop(workers) -> None:
+    for process, _ in workers:
+        if process.is_alive():
+            process.terminate()
+    for process, conn in workers:
+        process.join(_GRACE_S)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        conn.close()
+
+
+def finish(study, folder: str | None) -> tuple[optuna.Study, list[int]]:
+    """After the workers: fail the trials of dead workers, and move a temporary
+    study into memory (its journal file is deleted)."""
+    recovered = fail_orphaned_trials(study)
+    if folder is not None:
+        try:
+            study = in_memory_copy(study)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return study, recovered
+
+
+def warn_died(died: list[str], recovered: list[int]) -> None:
+    if died:
+        warnings.warn(
+            "ArchitectureSelector: " + "; ".join(died)
+            + (f"; its trials {recovered} were marked FAILED" if recovered else ""),
+            RuntimeWarning,
+            stacklevel=3,
+        )

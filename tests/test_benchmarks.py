@@ -2,7 +2,7 @@
 
 The arithmetic tests use hand-made rows; the end-to-end one fits the
 defaults, a 2-trial selector and a 2-configuration grid on a tiny synthetic
-set (slow: about a minute on a loaded core).
+set (slow: minutes on a loaded core; 6 min here at load 7).
 """
 
 import json

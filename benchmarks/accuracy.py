@@ -350,11 +350,19 @@ class Row:
         return float(np.median(self.fit_s)) if self.fit_s else None
 
 
-def set_info(spec: Spec) -> SetInfo:
+def split(spec: Spec) -> tuple:
+    """``(X, y, Xt, yt)`` of a set in skrnn's layout (forecasting: the windows)."""
     if spec.task == "forecasting":
-        data, _ = forecast_data(spec.name)
-    else:
-        data = load(spec)
+        data = forecast_data(spec.name)[0]
+        return data.X, data.y, data.Xt, data.yt
+    data = load(spec)
+    return _to_sequences(data.X), data.y, _to_sequences(data.Xt), data.yt
+
+
+def set_info(spec: Spec, data: Data | None = None) -> SetInfo:
+    """Sizes and chance levels of ``spec`` (of ``data`` in aeon's layout if given)."""
+    if data is None:
+        data = forecast_data(spec.name)[0] if spec.task == "forecasting" else load(spec)
     lengths = _lengths(data.X) + _lengths(data.Xt) if spec.task != "forecasting" else [
         data.X.shape[1]]
     channels = 1 if spec.task == "forecasting" else data.X[0].shape[0]
@@ -500,18 +508,16 @@ DEFAULT_LABELS = {"GRUClassifier", "LSTMClassifier", "GRURegressor", "LSTMRegres
 
 def fit_seeds(spec: Spec, info: SetInfo, label, make, seeds, tag) -> Row:
     """Fit ``make(seed)`` for each seed; a failing seed is recorded, not raised."""
-    data = forecast_data(spec.name)[0] if spec.task == "forecasting" else load(spec)
-    X, Xt = (data.X, data.Xt) if spec.task == "forecasting" else (
-        _to_sequences(data.X), _to_sequences(data.Xt))
+    X, y, Xt, yt = split(spec)
     row = Row(spec.name, label, "skrnn", tag=tag)
     notes = []
     for seed in range(seeds):
         try:
             start = time.perf_counter()
-            model = make(seed).fit(X, data.y)
+            model = make(seed).fit(X, y)
             seconds = time.perf_counter() - start
-            score = _score(spec.task, model.predict(Xt), data.yt)
-            train = _score(spec.task, model.predict(X), data.y)
+            score = _score(spec.task, model.predict(Xt), yt)
+            train = _score(spec.task, model.predict(X), y)
         except Exception as exc:  # noqa: BLE001 - a failed fit is a result
             row.errors.append(f"seed {seed}: {type(exc).__name__}: {exc}"[:300])
             traceback.print_exc()
@@ -566,12 +572,24 @@ def infos_of(results) -> dict[str, SetInfo]:
     return {k: SetInfo(**v) for k, v in results["sets"].items()}
 
 
-def merge_into(path: Path, *, rows=(), sets=(), skipped=None, tag=None, info=None):
-    """Re-read ``path`` under a lock, merge in, write atomically (shard-safe)."""
+def locked_update(path: Path, update: Callable[[dict], None], read=None):
+    """Re-read ``path`` under a file lock, ``update(results)`` in place, write
+    atomically: shards and partial runs combine into one file. ``read``
+    (default :func:`read_results`) gives the contents of a missing file too."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(str(path) + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        results = read_results(path)
+        results = (read or read_results)(path)
+        update(results)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(results, indent=1))
+        tmp.replace(path)
+
+
+def merge_into(path: Path, *, rows=(), sets=(), skipped=None, tag=None, info=None):
+    """Re-read ``path`` under a lock, merge in, write atomically (shard-safe)."""
+
+    def update(results):
         if tag is not None:
             results["tag"] = tag
         if info is not None:
@@ -582,9 +600,8 @@ def merge_into(path: Path, *, rows=(), sets=(), skipped=None, tag=None, info=Non
         for r in rows:
             results["rows"][_key(r.dataset, r.model)] = asdict(r)
         results["summary"] = summary(results)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(results, indent=1))
-        tmp.replace(path)
+
+    locked_update(path, update)
 
 
 def import_baselines(source: Path, path: Path):

@@ -128,7 +128,7 @@ def test_threads_are_restored_when_fit_raises(data, torch_settings, monkeypatch)
         assert torch.get_num_threads() == 1  # raised inside the policy
         raise RuntimeError("training failed")
 
-    monkeypatch.setattr(GRURegressor, "_fit_network", fail)
+    monkeypatch.setattr(GRURegressor, "_build_net", fail)
     with pytest.raises(RuntimeError, match="training failed"):
         GRURegressor(**FAST, num_threads=1).fit(X, y)
     assert torch.get_num_threads() == 2

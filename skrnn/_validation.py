@@ -277,7 +277,7 @@ def warn_if_channels_first(X):
             "channels first, as in aeon / sktime (n_cases, n_channels, n_timepoints), "
             "convert it with skrnn.preprocessing.from_channels_first(X) first.",
             ChannelsFirstWarning,
-            stacklevel=4,  # the caller of fit (through check_layout and fit)
+            stacklevel=5,  # the caller of fit (through check_layout, _fit and fit or partial_fit)
         )
 
 

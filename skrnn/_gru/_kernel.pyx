@@ -46,6 +46,11 @@ cdef int64_t *_offsets(const int64_t[::1] batch_sizes) except NULL:
     return offsets
 
 
+
+cdef inline int _rows_in_range(int active, int lo, int hi) noexcept nogil:
+    """How many of a step's ``active`` rows (a prefix of the batch) lie in [lo, hi); <= 0: none."""
+    return (active if active < hi else hi) - lo
+
 def forward(const float[:, ::1] gx, const float[:, ::1] w_hh, const float[::1] b_hh,
             float[:, ::1] h, const int64_t[::1] batch_sizes, bint reverse,
             float[:, ::1] out, float[:, ::1] gh,
@@ -115,10 +120,7 @@ def forward(const float[:, ::1] gx, const float[:, ::1] w_hh, const float[::1] b
         for step in range(T):
             t = T - 1 - step if reverse else step
             # active rows of this step within [lo, hi): a prefix of the batch
-            bs = <int> batch_sizes[t]
-            if bs > hi:
-                bs = hi
-            bs = bs - lo
+            bs = _rows_in_range(<int> batch_sizes[t], lo, hi)
             if bs <= 0:
                 continue
             off = offsets[t] + lo
@@ -189,10 +191,7 @@ def backward(const float[:, ::1] dout, float[:, ::1] dh, const float[:, ::1] w_h
         for step in range(T):
             # undo the forward order
             t = step if reverse else T - 1 - step
-            bs = <int> batch_sizes[t]
-            if bs > hi:
-                bs = hi
-            bs = bs - lo
+            bs = _rows_in_range(<int> batch_sizes[t], lo, hi)
             if bs <= 0:
                 continue
             off = offsets[t] + lo

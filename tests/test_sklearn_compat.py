@@ -78,9 +78,13 @@ def expected_failed_checks(estimator):
 
 # The checks fit a few hundred times on tiny tabular data. As scikit-learn's
 # own checks shorten max_iter, they run the defaults with the step budget of
-# skrnn's earlier schedule (batches of 32, no minimum number of steps); the
-# default schedule itself is tested in test_schedule.py.
-CHECKING = dict(batch_size=32, min_steps=0)
+# skrnn's earlier schedule (batches of 32, no minimum number of steps) and,
+# like MLPRegressor's default, no early stopping: check_regressors_train asks
+# for a training R^2 above 0.5 on 200 noisy tabular rows, i.e. memorisation,
+# which early stopping on a held-out tail is there to prevent (the held-out
+# R^2 of either setting is the same there). The default schedule and
+# early_stopping="auto" are tested in test_schedule.py.
+CHECKING = dict(batch_size=32, min_steps=0, early_stopping=False)
 
 
 @parametrize_with_checks(

@@ -17,7 +17,7 @@ net_ : skorch.NeuralNet
         lengths), and refuses only fit's columns in another order.
     patch_size_ : int
         Patch size used (``patch_size`` with ``"auto"`` resolved).
-    scaling_ : {"global", "sequence"} or None
+    scaling_ : {"global", "sequence", "last"} or None
         Scaling used (``scaling`` with ``"auto"`` resolved).
     early_stopping_ : bool
         Whether a validation share was held out (``early_stopping`` with

@@ -36,14 +36,17 @@ class RecurrentNetwork(nn.Module):
         state of the top layer (for a bidirectional network, the forward
         state at the last step and the backward state at the first), or the
         mean of the top layer's outputs over the sequence's valid steps.
-    scaling : {"global", "sequence"} or None
+    scaling : {"global", "sequence", "last"} or None
         ``"global"`` standardises inputs with the buffers ``input_shift`` /
         ``input_scale`` (fitted on the training data by the estimator) and,
         for regression, maps outputs to target units with ``output_shift`` /
         ``output_scale``. ``"sequence"`` standardises each sequence with its
         own per-feature mean and standard deviation and, for regression,
         maps the output back with the statistics of input feature 0
-        (reversible instance normalisation). ``None`` does neither.
+        (reversible instance normalisation). ``"last"`` is the same with
+        each sequence's last valid step in place of its mean, so that a
+        regression output of 0 predicts the last value of feature 0 (the
+        anchoring of NLinear). ``None`` does neither.
     regression : bool
         Whether outputs are regression targets (rescaled) or logits (not).
     patch_size : int
@@ -125,8 +128,10 @@ class RecurrentNetwork(nn.Module):
 
     def forward(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         lengths, mask = _valid_steps(X, lengths)
-        if self.scaling == "sequence":
+        if self.scaling in ("sequence", "last"):
             shift, scale = _sequence_statistics(X, mask, lengths)
+            if self.scaling == "last":
+                shift = _last_step(X, lengths)
             X = (X - shift[:, None]) / scale[:, None]
         elif self.scaling == "global":
             X = (X - self.input_shift) / self.input_scale
@@ -138,7 +143,7 @@ class RecurrentNetwork(nn.Module):
         y = self.head(self.dropout(self._encode(X, lengths, mask)))
         if not self.regression:
             return y
-        if self.scaling == "sequence":
+        if self.scaling in ("sequence", "last"):
             return y * scale[:, :1] + shift[:, :1]
         return y * self.output_scale + self.output_shift
 
@@ -248,6 +253,13 @@ def _patch(X, lengths, mask, size):
         return X, None, None
     lengths, mask = _valid_steps(X, torch.div(lengths + size - 1, size, rounding_mode="floor"))
     return X, lengths, mask
+
+
+def _last_step(X, lengths):
+    """Each sequence's last valid step, ``(batch, features)``."""
+    if lengths is None:
+        return X[:, -1]
+    return X[torch.arange(X.shape[0], device=X.device), lengths - 1]
 
 
 def _sequence_statistics(X, mask, lengths):

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from conftest import CLASSIFIERS, FAST, REGRESSORS, make_sum_regression
 from sklearn.metrics import accuracy_score
 
@@ -103,6 +104,23 @@ def test_prediction_does_not_depend_on_longer_batch_mates(
     padded = np.zeros((1, 33, 3))
     padded[0, :4] = X[0]
     assert not np.allclose(method(padded)[0], together[0])
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_last_scaling_anchors_predictions_at_each_sequences_last_value(cell, rng):
+    # with the head zeroed the network makes the naive forecast, whatever the
+    # level, spread and length of each sequence; ragged batches included
+    X = [50 + 10 * rng.normal(size=(T, 2)) for T in (3, 8, 8, 15)]
+    reg = RecurrentRegressor(cell=cell, scaling="last", **FAST).fit(X, rng.normal(size=4))
+    torch.nn.init.zeros_(reg.net_.module_.head.weight)
+    torch.nn.init.zeros_(reg.net_.module_.head.bias)
+    last = np.array([seq[-1, 0] for seq in X])
+    np.testing.assert_allclose(reg.predict(X), last, rtol=1e-5)
+    np.testing.assert_allclose(reg.predict(np.stack(X[1:3])), last[1:3], rtol=1e-5)
+    # "sequence" anchors at the window mean instead
+    reg.set_params(scaling="sequence")
+    reg.net_.module_.scaling = "sequence"
+    np.testing.assert_allclose(reg.predict(X), [seq[:, 0].mean() for seq in X], rtol=1e-5)
 
 
 @pytest.mark.parametrize("lengths, expected", [((12,) * 5, 1), ((427,) * 5, 4), ((90, 260, 300), 3)])
@@ -232,16 +250,16 @@ def test_sequence_scaling_extrapolates_a_trend():
     y = series[W:]
     X_train, y_train, X_test, y_test = X[:200], y[:200], X[200:], y[200:]
     rmse = {}
-    for scaling in ("global", "sequence"):
+    for scaling in ("global", "sequence", "last"):
         reg = GRURegressor(scaling=scaling, random_state=0).fit(X_train, y_train)
         rmse[scaling] = np.sqrt(np.mean((reg.predict(X_test) - y_test) ** 2))
-    assert rmse["sequence"] < 2.0 < rmse["global"]
+    assert max(rmse["sequence"], rmse["last"]) < 2.0 < rmse["global"]
 
 
 def test_scaling_none_and_constant_features(rng):
     X = np.concatenate([rng.normal(size=(30, 5, 1)), np.full((30, 5, 1), 7.0)], axis=2)
     y = X[:, :, 0].sum(axis=1)
-    for scaling in (None, "global", "sequence"):
+    for scaling in (None, "global", "sequence", "last"):
         pred = GRURegressor(scaling=scaling, **FAST).fit(X, y).predict(X)
         assert np.isfinite(pred).all()
 

@@ -173,7 +173,13 @@ def test_results_do_not_depend_on_the_thread_count(Est, torch_settings):
     two = Est(**params, num_threads=None).fit(X, y)
     assert two.n_threads_ == 2
     method = "predict_proba" if hasattr(one, "predict_proba") else "predict"
-    np.testing.assert_array_equal(getattr(one, method)(X), getattr(two, method)(X))
+    # Equal up to float32 rounding: FastGRU splits rows the same way at any
+    # thread count (bit-identical, tested below), but torch's own GEMMs (input
+    # projection, head, weight gradients) may block by thread count on some
+    # CPUs -- seen on CI: 2.4e-7 after 3 epochs. A thread-dependent split of
+    # the data or of the random streams would differ by orders more.
+    np.testing.assert_allclose(getattr(one, method)(X), getattr(two, method)(X),
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_gru_kernel_blocks_are_bit_identical_at_any_thread_count(torch_settings):

@@ -498,6 +498,15 @@ MODELS = {
                 lambda s: skrnn.GRURegressor(scaling="sequence", random_state=s)),
     "lstm-seq": ("LSTMRegressor(scaling='sequence')", "forecasting",
                  lambda s: skrnn.LSTMRegressor(scaling="sequence", random_state=s)),
+    # per-window anchoring forced on every series, without and with the highway
+    "gru-last": ("GRURegressor(scaling='last', highway_window=0)", "forecasting",
+                 lambda s: skrnn.GRURegressor(scaling="last", highway_window=0, random_state=s)),
+    "lstm-last": ("LSTMRegressor(scaling='last', highway_window=0)", "forecasting",
+                  lambda s: skrnn.LSTMRegressor(scaling="last", highway_window=0, random_state=s)),
+    "gru-last-hw": ("GRURegressor(scaling='last')", "forecasting",
+                    lambda s: skrnn.GRURegressor(scaling="last", random_state=s)),
+    "lstm-last-hw": ("LSTMRegressor(scaling='last')", "forecasting",
+                     lambda s: skrnn.LSTMRegressor(scaling="last", random_state=s)),
     # the selector "with a small budget": a handful of trials, bounded in time
     "selector": ("ArchitectureSelector(n_trials=8)", "classification regression forecasting",
                  lambda s: skrnn.ArchitectureSelector(n_trials=8, timeout=120, random_state=s)),

@@ -212,6 +212,7 @@ class RecurrentEstimatorBase(BaseEstimator):
                 if not continuing:
                     self.n_features_in_ = sequences.n_features
                     self.patch_size_ = self._resolve_patch_size(sequences)
+                    self.highway_window_ = self._resolve_highway_window(sequences)
                 self.early_stopping_ = self._resolve_early_stopping(sequences.n_samples)
                 self.training_plan_ = self._plan(sequences.n_samples)
                 seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
@@ -350,6 +351,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             module__pooling=self.pooling,
             module__patch_size=self.patch_size_,
             module__front_end=self.front_end,
+            module__highway_window=self.highway_window_,
             module__scaling=self.scaling_,
             criterion=self._criterion,
             # Weighted fits need one loss per sequence (the net weights them);
@@ -376,6 +378,15 @@ class RecurrentEstimatorBase(BaseEstimator):
             **({} if self.verbose >= 2 else {"callbacks__print_log": None}),
             **self._net_params(n_outputs),
         )
+
+    def _resolve_highway_window(self, sequences: Sequences) -> int:
+        if self.highway_window != "auto":
+            return int(self.highway_window)
+        return self._auto_highway_window(sequences)
+
+    def _auto_highway_window(self, sequences: Sequences) -> int:
+        """``highway_window="auto"``: none; regressors override this."""
+        return 0
 
     def _resolve_patch_size(self, sequences: Sequences) -> int:
         if self.patch_size != "auto":

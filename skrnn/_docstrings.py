@@ -17,6 +17,9 @@ net_ : skorch.NeuralNet
         lengths), and refuses only fit's columns in another order.
     patch_size_ : int
         Patch size used (``patch_size`` with ``"auto"`` resolved).
+    highway_window_ : int
+        Steps of the linear highway used (``highway_window`` with ``"auto"``
+        resolved; 0 for none).
     scaling_ : {"global", "sequence", "last"} or None
         Scaling used (``scaling`` with ``"auto"`` resolved).
     early_stopping_ : bool

@@ -61,6 +61,13 @@ class RecurrentNetwork(nn.Module):
         ``"fold"``: every ``patch_size`` consecutive steps are concatenated
         into one step with ``patch_size * input_size`` features (with
         ``patch_size=1``: the raw steps).
+    highway_window : int
+        Steps of the linear "highway" (LSTNet's autoregressive term): a
+        zero-initialised ``Linear(highway_window * input_size,
+        output_size)`` over each sequence's last ``highway_window`` valid
+        scaled steps (zeros before a shorter sequence's start), added to the
+        head's output. ``0`` (the default; the estimators resolve their
+        ``"auto"``) has none.
 
     Notes
     -----
@@ -88,6 +95,7 @@ class RecurrentNetwork(nn.Module):
         regression: bool = True,
         patch_size: int = 1,
         front_end: str = DEFAULTS["front_end"],
+        highway_window: int = 0,
     ):
         super().__init__()
         self.cell = cell
@@ -117,6 +125,12 @@ class RecurrentNetwork(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size * self.num_directions, output_size)
+        self.highway_window = highway_window
+        if highway_window:
+            self.highway = nn.Linear(highway_window * input_size, output_size)
+            # zero: the fit starts from the recurrent model alone
+            nn.init.zeros_(self.highway.weight)
+            nn.init.zeros_(self.highway.bias)
 
     def set_scaling(self, input_shift, input_scale, output_shift=None, output_scale=None):
         """Set the global standardisation fitted on the training data."""
@@ -135,12 +149,16 @@ class RecurrentNetwork(nn.Module):
             X = (X - shift[:, None]) / scale[:, None]
         elif self.scaling == "global":
             X = (X - self.input_shift) / self.input_scale
+        highway = (self.highway(_last_steps(X, lengths, self.highway_window))
+                   if self.highway_window else None)
         if self.front_end == "conv":
             X, lengths, mask = self.conv(X, lengths, mask)
         elif self.patch_size > 1:
             X, lengths, mask = _patch(X, lengths, mask, self.patch_size)
 
         y = self.head(self.dropout(self._encode(X, lengths, mask)))
+        if highway is not None:
+            y = y + highway
         if not self.regression:
             return y
         if self.scaling in ("sequence", "last"):
@@ -260,6 +278,21 @@ def _last_step(X, lengths):
     if lengths is None:
         return X[:, -1]
     return X[torch.arange(X.shape[0], device=X.device), lengths - 1]
+
+
+def _last_steps(X, lengths, window):
+    """Each sequence's last ``window`` valid steps, flattened: ``(batch, window * features)``.
+
+    Steps before a shorter sequence's start are zeros. Indices are gathered
+    from the lengths, not sliced, so one exported graph serves every length.
+    """
+    batch, total, n_features = X.shape
+    if lengths is None:
+        lengths = torch.full((batch,), total, dtype=torch.long, device=X.device)
+    index = lengths.to(X.device)[:, None] - window + torch.arange(window, device=X.device)[None]
+    inside = (index >= 0).unsqueeze(-1).to(X.dtype)
+    index = index.clamp(min=0).unsqueeze(-1).expand(batch, window, n_features)
+    return (torch.gather(X, 1, index) * inside).reshape(batch, window * n_features)
 
 
 def _sequence_statistics(X, mask, lengths):

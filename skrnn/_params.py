@@ -162,6 +162,23 @@ PARAMS = (
         each convolution, so a prediction never depends on the other
         sequences of the batch.
         """),
+    Param("highway_window", "auto", (Interval(Integral, 0, None, closed="left"),
+                                     StrOptions({"auto"})), "network", """
+        int or "auto"
+        A linear term over the last ``highway_window`` (scaled) time steps of
+        every feature, added to the network's output: the autoregressive
+        "highway" of LSTNet (Lai et al., 2018). Its weights start at zero, so
+        training starts from the recurrent model alone and the linear part
+        grows where it pays; the recurrent layers then model what a linear
+        autoregression misses. ``0`` switches it off. ``"auto"``: regressors
+        use the last ``min(longest training sequence, 64)`` steps (with
+        ``scaling="last"``, an autoregression on the changes from the last
+        value: on the forecasting benchmarks it brought noisy and cyclic
+        series to the ARIMA baselines, see the Benchmarks page);
+        classifiers use none. A sequence shorter than the window reads zeros
+        (the scaled mean, or the last value) before its start. The fitted
+        value is ``highway_window_``.
+        """),
     # -- training
     Param("max_epochs", "auto", _POSITIVE_INT + (StrOptions({"auto"}),), "training", """
         int or "auto"

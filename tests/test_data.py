@@ -112,8 +112,9 @@ def test_last_scaling_anchors_predictions_at_each_sequences_last_value(cell, rng
     # level, spread and length of each sequence; ragged batches included
     X = [50 + 10 * rng.normal(size=(T, 2)) for T in (3, 8, 8, 15)]
     reg = RecurrentRegressor(cell=cell, scaling="last", **FAST).fit(X, rng.normal(size=4))
-    torch.nn.init.zeros_(reg.net_.module_.head.weight)
-    torch.nn.init.zeros_(reg.net_.module_.head.bias)
+    for layer in (reg.net_.module_.head, reg.net_.module_.highway):  # both linear outputs
+        torch.nn.init.zeros_(layer.weight)
+        torch.nn.init.zeros_(layer.bias)
     last = np.array([seq[-1, 0] for seq in X])
     np.testing.assert_allclose(reg.predict(X), last, rtol=1e-5)
     np.testing.assert_allclose(reg.predict(np.stack(X[1:3])), last[1:3], rtol=1e-5)

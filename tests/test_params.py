@@ -85,7 +85,8 @@ def test_network_defaults_are_the_estimators():
     shared = set(network) & set(DEFAULTS)
     assert {"cell", "hidden_size", "pooling", "front_end", "scaling"} <= shared
     # the network needs an int and a scaling, not "auto" (the estimators resolve them)
-    for name in shared - {"patch_size", "scaling"}:
+    for name in shared - {"patch_size", "scaling", "highway_window"}:
         assert network[name].default == DEFAULTS[name], name
     assert network["patch_size"].default == 1
+    assert network["highway_window"].default == 0
     assert network["scaling"].default == "global"

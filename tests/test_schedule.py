@@ -166,21 +166,24 @@ def test_defaults_separate_a_small_training_set_for_every_seed(Estimator, seed):
 def test_auto_scaling_reads_windows_of_a_series_per_window(rng):
     X, y = make_windows(load_airline().data, window=12)
     assert GRURegressor(max_epochs=1).fit(X, y).scaling_ == "last"
-    # a noisy level series: the naive forecast explains little of the
-    # variance, but beats the mean, and the targets are in the series' units
-    # (a slow swing of variance 4.5 under noise of variance 2.25: the naive
-    # forecast's error 2 * 2.25 is between half and all of var(y) = 6.75)
+    # a noisy level series: overlapping windows, each target a step of the
+    # next windows, although the naive forecast explains little of it
+    # (a slow swing of variance 4.5 under noise of variance 2.25)
     level = 3 * np.sin(2 * np.pi * np.arange(400) / 100) + rng.normal(scale=1.5, size=400)
     X, y = make_windows(level, window=10)
     assert np.mean((y - X[:, -1]) ** 2) > 0.5 * np.var(y)
     assert GRURegressor(max_epochs=1).fit(X, y).scaling_ == "last"
+    # the same windows thinned to every 11th (no overlap, no target among
+    # the inputs): the last value still predicts better than the mean
+    X, y = X[::11], y[::11]
+    assert not np.isin(y, X).any()
+    assert GRURegressor(max_epochs=1).fit(X, y).scaling_ == "last"
     # a sum over the steps: the last value beats the mean, but the units differ
     X = rng.normal(size=(200, 10))
     assert GRURegressor(max_epochs=1).fit(X, X.sum(axis=1)).scaling_ == "global"
-    # white noise: the last value predicts worse than the mean
-    noise = rng.normal(size=300)
-    X, y = make_windows(noise, window=10)
-    assert GRURegressor(max_epochs=1).fit(X, y).scaling_ == "global"
+    # targets in the units of the inputs, but neither part of them nor
+    # predicted by the last value
+    assert GRURegressor(max_epochs=1).fit(X, rng.normal(size=200)).scaling_ == "global"
     X, y = make_sum_regression()
     assert GRURegressor(max_epochs=1).fit(X, y).scaling_ == "global"
     assert GRUClassifier(max_epochs=1).fit(*make_sine_classes()).scaling_ == "global"

@@ -140,26 +140,28 @@ def test_tiny_time_budget_trains_only_gru():
 
 def test_max_params_excludes_lstm_before_the_study():
     X, y = short_regression()
-    # one feature, 8 hidden units: GRU has 3*(8+64+16)+9 = 273 parameters, LSTM 361
-    # (the folding front end adds none; the default conv one would add 232)
+    # one feature, 8 hidden units: GRU has 3*(8+64+16)+9 = 273 parameters, LSTM 361,
+    # and the highway over the 12 steps 12+1 more (the folding front end adds
+    # none; the default conv one would add 232)
     space = {**TINY_SPACE, "hidden_size": 8}
     sel = tiny(max_params=300, search_space=space, estimator_params={"front_end": "fold"}).fit(X, y)
     assert set(sel.recommendation_.excluded) == {"lstm"}
     assert set(cells_trained(sel)) == {"gru"}
-    assert sel.report_.costs["gru"].n_params == 273
-    assert sel.report_.costs["lstm"].n_params == 361
+    assert sel.report_.costs["gru"].n_params == 273 + 13
+    assert sel.report_.costs["lstm"].n_params == 361 + 13
     assert "LSTM is excluded" in str(sel.report_)
     assert sum(p.numel() for p in sel.best_estimator_.net_.module_.parameters()) <= 300
 
 
 def test_infeasible_trials_are_never_trained_nor_chosen():
     X, y = short_regression()
-    # hidden 4 fits (GRU 89, LSTM 117 parameters), hidden 16 does not (GRU 929)
-    sel = tiny(max_params=200, search_space={**TINY_SPACE, "hidden_size": [4, 16]}).fit(X, y)
+    # hidden 4 fits (GRU 206, LSTM 246 parameters with the conv front end and
+    # the 13-weight highway), hidden 16 does not (GRU over 1,000)
+    sel = tiny(max_params=250, search_space={**TINY_SPACE, "hidden_size": [4, 16]}).fit(X, y)
     records = sel.report_.records
     big = [r for r in records if r.params["hidden_size"] == 16]
     assert big and all(r.state == "infeasible" for r in big)
-    assert all("> max_params=200" in r.note and r.n_epochs is None for r in big)
+    assert all("> max_params=250" in r.note and r.n_epochs is None for r in big)
     assert sel.best_params_["hidden_size"] == 4
     assert sel.report_.cells["gru"]["infeasible"] + sel.report_.cells["lstm"]["infeasible"] == len(
         big

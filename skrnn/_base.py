@@ -88,9 +88,10 @@ class RecurrentEstimatorBase(BaseEstimator):
         # (GRU*, LSTM*) fixes the cell and so removes that parameter.
         if "__init__" not in vars(cls):
             cls.__init__ = make_init(cls, with_cell=not hasattr(cls, "cell"), task=cls._task)
-        # A class that writes no docstring (the six estimators) gets one from
-        # the template every estimator shares.
-        if cls.__doc__ is None and cls._task_doc is not None:
+        # skrnn's six estimators write no docstring: each gets one from the
+        # template they share (a subclass elsewhere inherits it, as usual).
+        ours = cls.__module__.startswith("skrnn.")
+        if ours and cls.__doc__ is None and cls._task_doc is not None:
             cls.__doc__ = estimator_doc(cls, cls._task_doc)
 
     # ------------------------------------------------------------------ hooks

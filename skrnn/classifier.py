@@ -242,9 +242,9 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
         return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
 
-# The estimators: each gets its ``__init__`` from the parameter table and, as
-# it writes none, its docstring from _CLASSIFICATION_DOC (see
-# ``RecurrentEstimatorBase.__init_subclass__``).
+# The estimators. RecurrentEstimatorBase.__init_subclass__ gives each its
+# ``__init__`` (from the parameter table, skrnn._params) and its docstring
+# (skrnn._docstrings.estimator_doc with _CLASSIFICATION_DOC).
 
 
 class RecurrentClassifier(_ClassifierCore):

@@ -262,9 +262,9 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
         return tags
 
 
-# The estimators: each gets its ``__init__`` from the parameter table and, as
-# it writes none, its docstring from _REGRESSION_DOC (see
-# ``RecurrentEstimatorBase.__init_subclass__``).
+# The estimators. RecurrentEstimatorBase.__init_subclass__ gives each its
+# ``__init__`` (from the parameter table, skrnn._params) and its docstring
+# (skrnn._docstrings.estimator_doc with _REGRESSION_DOC).
 
 
 class RecurrentRegressor(_RegressorCore):

@@ -23,6 +23,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from ._callbacks import EpochProgress, FiniteLossGuard, WeightedEpochLoss
 from ._compat import tensor_version
 from ._dataset import SequenceBatches, SequenceDataset, TailSplit, n_held_out
+from ._docstrings import estimator_doc
 from ._inference import check_fitted, check_predict_input, torch_output
 from ._module import RecurrentNetwork
 from ._onnx import create_session, export_network, onnx_output
@@ -77,6 +78,8 @@ class RecurrentEstimatorBase(BaseEstimator):
     _probabilities = False
     # "regressor" or "classifier": which parameters of the table the class takes
     _task = None
+    # What the class docstrings say about the task: a skrnn._docstrings.TaskDoc
+    _task_doc = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -85,6 +88,11 @@ class RecurrentEstimatorBase(BaseEstimator):
         # (GRU*, LSTM*) fixes the cell and so removes that parameter.
         if "__init__" not in vars(cls):
             cls.__init__ = make_init(cls, with_cell=not hasattr(cls, "cell"), task=cls._task)
+        # skrnn's six estimators write no docstring: each gets one from the
+        # template they share (a subclass elsewhere inherits it, as usual).
+        ours = cls.__module__.startswith("skrnn.")
+        if ours and cls.__doc__ is None and cls._task_doc is not None:
+            cls.__doc__ = estimator_doc(cls, cls._task_doc)
 
     # ------------------------------------------------------------------ hooks
     def _encode_target(self, y, sample_weight=None, classes=None) -> tuple[np.ndarray, int]:

@@ -36,8 +36,8 @@ OPTIMIZERS = {
 }
 INFERENCE_BACKENDS = ("torch", "onnx")
 
-# The docstring sections, in order: ``{cell}``, ``{network}``... in a class
-# docstring passed through ``skrnn._docstrings.fill_doc``.
+# The groups of parameters, in their order in the Parameters section of a
+# class docstring (see ``skrnn._docstrings.estimator_doc``).
 GROUPS = ("cell", "network", "training", "runtime")
 
 # The kinds of estimator; a parameter belongs to some or all of them.
@@ -444,14 +444,11 @@ def task_params(task: str | None) -> list[Param]:
 
 
 def parameter_docs(group: str, task: str | None = None) -> str:
-    """The numpydoc entries of one group, to stand at 4 spaces in a class docstring.
+    """The numpydoc entries of one group, at column 0.
 
-    Only the parameters of ``task`` estimators (all for None). The first line
-    carries no indentation: the ``{group}`` placeholder it replaces is
-    already indented.
+    Only the parameters of ``task`` estimators (all for None).
     """
-    entries = "\n".join(p.numpydoc() for p in task_params(task) if p.group == group)
-    return textwrap.indent(entries, "    ").removeprefix("    ")
+    return "\n".join(p.numpydoc() for p in task_params(task) if p.group == group)
 
 
 def make_init(cls: type, with_cell: bool, task: str | None = None):

@@ -10,9 +10,32 @@ from torch import nn
 
 from ._base import RecurrentEstimatorBase
 from ._dataset import StratifiedSplit
-from ._docstrings import fill_doc, fixed_cell_doc
+from ._docstrings import TaskDoc, fill_doc, predict_doc
 from ._net import SequenceNetClassifier
 from ._validation import check_classification_labels
+
+#: What the docstrings of the three classifiers say about classification; the
+#: rest of each is built by :func:`~skrnn._docstrings.estimator_doc`.
+_CLASSIFICATION_DOC = TaskDoc(
+    output="giving one logit per class, trained with cross-entropy. Labels "
+    "may be any hashable values (strings included); binary and multiclass.",
+    attributes="""\
+classes_ : ndarray of shape (n_classes,)
+    Class labels, sorted.
+{fitted}""",
+    counterpart="RecurrentRegressor : The regression counterpart.",
+    example="""\
+>>> import numpy as np
+>>> from skrnn import {name}
+>>> rng = np.random.RandomState(0)
+>>> X = rng.normal(size=(64, 10))              # 64 univariate sequences of 10 steps
+>>> y = np.where(X.mean(axis=1) > 0, "up", "down")
+>>> clf = {name}({cell_argument}max_epochs=5, random_state=0).fit(X, y)
+>>> clf.classes_
+array(['down', 'up'], dtype='<U4')
+>>> clf.predict_proba(X[:2]).shape
+(2, 2)""",
+)
 
 
 class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
@@ -22,6 +45,7 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
     _criterion = nn.CrossEntropyLoss
     _probabilities = True  # softmax over the logits, as skorch's predict_proba
     _task = "classifier"
+    _task_doc = _CLASSIFICATION_DOC
 
     def _encode_target(self, y, sample_weight=None, classes=None):
         y = check_classification_labels(y)
@@ -51,6 +75,7 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
     def _encode_more_target(self, y):
         return self._encode_known(check_classification_labels(y))
 
+    @fill_doc
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``(X, y)``, continuing from the current weights.
 
@@ -65,10 +90,7 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or \
-                (n_samples, n_timesteps, n_features), or list of array-like
-            Training sequences, as in :meth:`fit`; ``n_features`` must be the
-            first call's.
+        {X_continued}
         y : array-like of shape (n_samples,)
             Labels, all among ``classes``. One call may hold only some of them.
         classes : array-like of shape (n_classes,), default=None
@@ -79,10 +101,7 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
             ``class_weight`` (a ``"balanced"`` weight is counted on each call's
             labels).
 
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
+        {returns_one_more_epoch}
 
         Raises
         ------
@@ -163,62 +182,40 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
     def _validation_split(self, fraction, seed):
         return StratifiedSplit(fraction, seed)
 
+    @predict_doc(
+        "Class probabilities of each sequence.",
+        "proba : ndarray of shape (n_samples, n_classes)",
+        "Probabilities in the order of ``classes_``; each row sums to 1.",
+    )
     def predict_proba(self, X):
-        """Class probabilities of each sequence.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or \
-                (n_samples, n_timesteps, n_features), or list of array-like
-            Sequences, laid out as in :meth:`fit`.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of ``classes_``; each row sums to 1.
-        """
         proba = self._network_output(X).astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
+    @predict_doc(
+        "Logarithm of :meth:`predict_proba`.",
+        "log_proba : ndarray of shape (n_samples, n_classes)",
+        "Natural logarithm of the probabilities, in the order of ``classes_``.",
+    )
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like or list of array-like
-            Sequences, laid out as in :meth:`fit`.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Natural logarithm of the probabilities, in the order of ``classes_``.
-        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
+    @predict_doc(
+        "Predict the class label of each sequence.",
+        "y_pred : ndarray of shape (n_samples,)",
+        "Labels from ``classes_`` (strings stay strings).",
+    )
     def predict(self, X):
-        """Predict the class label of each sequence.
-
-        Parameters
-        ----------
-        X : array-like or list of array-like
-            Sequences, laid out as in :meth:`fit`.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_`` (strings stay strings).
-        """
         proba = self.predict_proba(X)  # checks that the model is fitted
         return self.classes_[np.argmax(proba, axis=1)]
 
+    @fill_doc
     def score(self, X, y, sample_weight=None):
         """Mean accuracy on ``X`` against the labels ``y``.
 
         Parameters
         ----------
-        X : array-like or list of array-like
-            Sequences, laid out as in :meth:`fit`.
+        {X}
         y : array-like of shape (n_samples,)
             True labels; all must be among ``classes_``.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -244,101 +241,19 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
             )
         return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
-        return tags
+
+# The estimators. RecurrentEstimatorBase.__init_subclass__ gives each its
+# ``__init__`` (from the parameter table, skrnn._params) and its docstring
+# (skrnn._docstrings.estimator_doc with _CLASSIFICATION_DOC).
 
 
-@fill_doc
 class RecurrentClassifier(_ClassifierCore):
-    """Recurrent (GRU or LSTM) network classifier on sequences.
-
-    Each input sequence is read by a stack of recurrent layers; the last
-    hidden state (or the mean over time, see ``pooling``) feeds a linear
-    layer giving one logit per class, trained with cross-entropy. Labels may
-    be any hashable values (strings included); binary and multiclass.
-
-    Use :class:`GRUClassifier` or :class:`LSTMClassifier` for a fixed cell;
-    use this class to search over ``cell`` like any other hyperparameter.
-
-    Parameters
-    ----------
-    {cell}
-    {network}
-    {training}
-    {runtime}
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels, sorted.
-    {fitted}
-
-    See Also
-    --------
-    GRUClassifier, LSTMClassifier : The same estimator with the cell fixed.
-    RecurrentRegressor : The regression counterpart.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skrnn import RecurrentClassifier
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.normal(size=(64, 10))
-    >>> y = np.where(X.mean(axis=1) > 0, "up", "down")
-    >>> clf = RecurrentClassifier(cell="lstm", max_epochs=5, random_state=0).fit(X, y)
-    >>> clf.predict_proba(X[:2]).shape
-    (2, 2)
-    """
+    pass  # no class attribute ``cell``: it is a parameter
 
 
-class _FixedCellClassifier(_ClassifierCore):
-    """A recurrent classifier whose cell is a class attribute, not a parameter."""
-
-    cell = None  # set by each subclass; a class attribute, so not a parameter
-
-
-_FIXED_DOC = """{title} classifier on sequences.
-
-    A :class:`RecurrentClassifier` with ``cell="{cell_name}"`` fixed. {blurb}
-
-    Parameters
-    ----------
-    {{network}}
-    {{training}}
-    {{runtime}}
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels, sorted.
-    {{fitted}}
-
-    See Also
-    --------
-    RecurrentClassifier : The same estimator with the cell as a parameter.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skrnn import {name}
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.normal(size=(64, 10))
-    >>> y = np.where(X.mean(axis=1) > 0, "up", "down")
-    >>> clf = {name}(max_epochs=5, random_state=0).fit(X, y)
-    >>> clf.classes_
-    array(['down', 'up'], dtype='<U4')
-    """
-
-
-@fill_doc
-class GRUClassifier(_FixedCellClassifier):
-    __doc__ = fixed_cell_doc(_FIXED_DOC, "GRUClassifier", "gru")
+class GRUClassifier(_ClassifierCore):
     cell = "gru"
 
 
-@fill_doc
-class LSTMClassifier(_FixedCellClassifier):
-    __doc__ = fixed_cell_doc(_FIXED_DOC, "LSTMClassifier", "lstm")
+class LSTMClassifier(_ClassifierCore):
     cell = "lstm"

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from ._base import RecurrentEstimatorBase
-from ._docstrings import fill_doc, fixed_cell_doc
+from ._docstrings import TaskDoc, fill_doc, predict_doc
 from ._module import HUBER_DELTA, StandardizedRegressionLoss
 from ._net import SequenceNetRegressor
 from ._validation import Sequences, check_regression_target
@@ -139,12 +139,39 @@ def constant_loss(y: np.ndarray, scale: np.ndarray, loss: str, quantile=None,
     return total / y.shape[1]
 
 
+#: What the docstrings of the three regressors say about regression; the rest
+#: of each is built by :func:`~skrnn._docstrings.estimator_doc`.
+_REGRESSION_DOC = TaskDoc(
+    output="that predicts one value, or ``n_outputs`` values such as a "
+    "multi-step forecast horizon.",
+    attributes="""\
+{fitted}
+n_outputs_ : int
+    Number of regression outputs.
+target_mean_, target_scale_ : ndarray of shape ``(n_outputs_,)``
+    Mean and standard deviation of each target on the training data
+    (zeros and ones when ``scaling=None``); the loss (see ``loss``) is
+    computed on residuals divided by ``target_scale_``.""",
+    counterpart="RecurrentClassifier : The classification counterpart.",
+    example="""\
+>>> import numpy as np
+>>> from skrnn import {name}
+>>> rng = np.random.RandomState(0)
+>>> X = rng.normal(size=(64, 10, 2))          # 64 sequences, 10 steps, 2 features
+>>> y = X[:, :, 0].sum(axis=1)
+>>> reg = {name}({cell_argument}max_epochs=5, random_state=0).fit(X, y)
+>>> reg.predict(X[:3]).shape
+(3,)""",
+)
+
+
 class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
     """Target handling shared by the recurrent regressors."""
 
     _net_class = SequenceNetRegressor
     _criterion = StandardizedRegressionLoss
     _task = "regressor"
+    _task_doc = _REGRESSION_DOC
 
     def _encode_target(self, y, sample_weight=None, classes=None):
         y = check_regression_target(y)
@@ -184,6 +211,7 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
             )
         return y2d.astype(np.float32)
 
+    @fill_doc
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``(X, y)``, continuing from the current weights.
 
@@ -197,19 +225,13 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or \
-                (n_samples, n_timesteps, n_features), or list of array-like
-            Training sequences, as in :meth:`fit`; ``n_features`` must be the
-            first call's.
+        {X_continued}
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets, with the outputs of the first call.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sequence, as in :meth:`fit`.
 
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
+        {returns_one_more_epoch}
 
         Raises
         ------
@@ -240,22 +262,12 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
         return constant_loss(y_encoded, self.target_scale_, self.loss, self.quantile,
                              sample_weight)
 
+    @predict_doc(
+        "Predict the target of each sequence.",
+        "y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)",
+        "Predictions, with the same number of dimensions as the ``y`` passed to :meth:`fit`.",
+    )
     def predict(self, X):
-        """Predict the target of each sequence.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or \
-                (n_samples, n_timesteps, n_features), or list of array-like
-            Sequences, laid out as in :meth:`fit`; lengths may differ from
-            those seen in fit.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions, with the same number of dimensions as the ``y``
-            passed to :meth:`fit`.
-        """
         y_pred = self._network_output(X).astype(np.float64)
         return y_pred.ravel() if self._y_ndim == 1 else y_pred
 
@@ -265,104 +277,18 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
         return tags
 
 
-@fill_doc
+# The estimators. RecurrentEstimatorBase.__init_subclass__ gives each its
+# ``__init__`` (from the parameter table, skrnn._params) and its docstring
+# (skrnn._docstrings.estimator_doc with _REGRESSION_DOC).
+
+
 class RecurrentRegressor(_RegressorCore):
-    """Recurrent (GRU or LSTM) network regressor on sequences.
-
-    Each input sequence is read by a stack of recurrent layers; the last
-    hidden state (or the mean over time, see ``pooling``) feeds a linear
-    layer that predicts one value, or ``n_outputs`` values such as a
-    multi-step forecast horizon. Trained with skorch; ``fit`` builds the
-    skorch net as ``net_``.
-
-    Use :class:`GRURegressor` or :class:`LSTMRegressor` for a fixed cell; use
-    this class to search over ``cell`` like any other hyperparameter.
-
-    Parameters
-    ----------
-    {cell}
-    {network}
-    {training}
-    {runtime}
-
-    Attributes
-    ----------
-    {fitted}
-    n_outputs_ : int
-        Number of regression outputs.
-    target_mean_, target_scale_ : ndarray of shape ``(n_outputs_,)``
-        Mean and standard deviation of each target on the training data
-        (zeros and ones when ``scaling=None``); the loss (see ``loss``) is
-        computed on residuals divided by ``target_scale_``.
-
-    See Also
-    --------
-    GRURegressor, LSTMRegressor : The same estimator with the cell fixed.
-    RecurrentClassifier : The classification counterpart.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skrnn import RecurrentRegressor
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.normal(size=(64, 10, 2))          # 64 sequences, 10 steps, 2 features
-    >>> y = X[:, :, 0].sum(axis=1)
-    >>> reg = RecurrentRegressor(cell="lstm", max_epochs=5, random_state=0).fit(X, y)
-    >>> reg.predict(X[:3]).shape
-    (3,)
-    """
+    pass  # no class attribute ``cell``: it is a parameter
 
 
-class _FixedCellRegressor(_RegressorCore):
-    """A recurrent regressor whose cell is a class attribute, not a parameter."""
-
-    cell = None  # set by each subclass; a class attribute, so not a parameter
-
-
-_FIXED_DOC = """{title} regressor on sequences.
-
-    A :class:`RecurrentRegressor` with ``cell="{cell_name}"`` fixed. {blurb}
-
-    Parameters
-    ----------
-    {{network}}
-    {{training}}
-    {{runtime}}
-
-    Attributes
-    ----------
-    {{fitted}}
-    n_outputs_ : int
-        Number of regression outputs.
-    target_mean_, target_scale_ : ndarray of shape ``(n_outputs_,)``
-        Mean and standard deviation of each target on the training data
-        (zeros and ones when ``scaling=None``); the loss (see ``loss``) is
-        computed on residuals divided by ``target_scale_``.
-
-    See Also
-    --------
-    RecurrentRegressor : The same estimator with the cell as a parameter.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skrnn import {name}
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.normal(size=(64, 10))              # 64 univariate sequences of 10 steps
-    >>> y = X.sum(axis=1)
-    >>> reg = {name}(max_epochs=5, random_state=0).fit(X, y)
-    >>> reg.predict(X[:3]).shape
-    (3,)
-    """
-
-
-@fill_doc
-class GRURegressor(_FixedCellRegressor):
-    __doc__ = fixed_cell_doc(_FIXED_DOC, "GRURegressor", "gru")
+class GRURegressor(_RegressorCore):
     cell = "gru"
 
 
-@fill_doc
-class LSTMRegressor(_FixedCellRegressor):
-    __doc__ = fixed_cell_doc(_FIXED_DOC, "LSTMRegressor", "lstm")
+class LSTMRegressor(_RegressorCore):
     cell = "lstm"

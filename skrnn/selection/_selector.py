@@ -58,6 +58,7 @@ from ._workers import (
     warn_died,
 )
 from .._compat import study_storage
+from .._docstrings import fill_doc, predict_doc
 from .._threads import available_cores
 
 #: Trial states that count towards ``n_trials`` (a RUNNING trial may belong to
@@ -71,21 +72,6 @@ _COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.
 _TRIAL_ERRORS = (RuntimeError, ValueError, ArithmeticError, MemoryError)
 
 _STUDY_ATTR = "skrnn"
-
-
-def _runs_the_winner(summary: str, returns: str, description: str):
-    """Give a method that runs the refitted winner on ``X`` its docstring."""
-
-    def document(method):
-        method.__doc__ = (
-            f"{summary}\n\n        Parameters\n        ----------\n"
-            "        X : array-like or list of array-like\n"
-            "            Sequences, laid out as in :meth:`fit`.\n\n"
-            f"        Returns\n        -------\n        {returns}\n            {description}\n        "
-        )
-        return method
-
-    return document
 
 
 def _has_proba(selector) -> bool:
@@ -774,7 +760,7 @@ class ArchitectureSelector(BaseEstimator):
                 "best_estimator_ to predict with; fit it with refit=True."
             )
 
-    @_runs_the_winner(
+    @predict_doc(
         "Predict with the refitted winner.",
         "y_pred : ndarray", "Regression values or class labels.",
     )
@@ -783,7 +769,7 @@ class ArchitectureSelector(BaseEstimator):
         return self.best_estimator_.predict(X)
 
     @available_if(_has_proba)
-    @_runs_the_winner(
+    @predict_doc(
         "Class probabilities from the refitted winner (classification only).",
         "proba : ndarray of shape (n_samples, n_classes)",
         "Probabilities in the order of :attr:`classes_`.",
@@ -792,13 +778,13 @@ class ArchitectureSelector(BaseEstimator):
         self._check_refitted()
         return self.best_estimator_.predict_proba(X)
 
+    @fill_doc
     def score(self, X, y):
         """Score the refitted winner with :attr:`scorer_`.
 
         Parameters
         ----------
-        X : array-like or list of array-like
-            Sequences, laid out as in :meth:`fit`.
+        {X}
         y : array-like
             True targets.
 

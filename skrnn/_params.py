@@ -171,10 +171,11 @@ PARAMS = (
         training starts from the recurrent model alone and the linear part
         grows where it pays; the recurrent layers then model what a linear
         autoregression misses. ``0`` switches it off. ``"auto"``: regressors
-        use the last ``min(longest training sequence, 64)`` steps (with
+        read whole sequences, up to 256 weights per output (the last
+        ``min(longest training sequence, 256 // n_features)`` steps; with
         ``scaling="last"``, an autoregression on the changes from the last
         value: on the forecasting benchmarks it brought noisy and cyclic
-        series to the ARIMA baselines, see the Benchmarks page);
+        series near the ARIMA baselines, see the Benchmarks page);
         classifiers use none. A sequence shorter than the window reads zeros
         (the scaled mean, or the last value) before its start. The fitted
         value is ``highway_window_``.

@@ -18,8 +18,9 @@ from ._validation import Sequences, check_regression_target
 AUTO_EARLY_STOPPING_MIN_SAMPLES = 20
 
 
-#: ``highway_window="auto"`` of regressors: the last this many steps at most.
-AUTO_HIGHWAY_STEPS = 64
+#: ``highway_window="auto"`` of regressors: at most this many weights per
+#: output (steps times features), so long or wide data keep a small term.
+AUTO_HIGHWAY_WEIGHTS = 256
 
 #: ``scaling="auto"`` reads targets as a forecast of input feature 0 when
 #: their spread is within this factor of feature 0's (the same units).
@@ -251,7 +252,8 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
         return n_samples >= AUTO_EARLY_STOPPING_MIN_SAMPLES
 
     def _auto_highway_window(self, sequences):
-        return min(int(np.max(sequences.lengths)), AUTO_HIGHWAY_STEPS)
+        steps = max(1, AUTO_HIGHWAY_WEIGHTS // sequences.n_features)
+        return min(int(np.max(sequences.lengths)), steps)
 
     def _auto_scaling(self, sequences, y, sample_weight=None):
         y = check_regression_target(y)  # named errors before the rule reads y

@@ -7,7 +7,7 @@ from conftest import CLASSIFIERS, FAST, FIXED_CELL, REGRESSORS
 
 from skrnn import GRURegressor
 from skrnn._module import RecurrentNetwork, _last_steps
-from skrnn.regressor import AUTO_HIGHWAY_STEPS
+from skrnn.regressor import AUTO_HIGHWAY_WEIGHTS
 
 
 def _randomise_highway(est, seed=0):
@@ -60,13 +60,14 @@ def test_highway_output_does_not_depend_on_the_batch(scaling):
 
 
 @pytest.mark.parametrize("Est", REGRESSORS)
-def test_auto_reads_at_most_64_steps_for_regressors(Est, rng):
+def test_auto_reads_whole_sequences_up_to_256_weights(Est, rng):
     short = Est(**FAST).fit(rng.normal(size=(20, 9, 2)), rng.normal(size=20))
     assert short.highway_window_ == 9
-    ragged = [rng.normal(size=(T, 1)) for T in [5, 80, 30] * 4]
+    ragged = [rng.normal(size=(T, 2)) for T in [5, 300, 30] * 4]
     long = Est(**{**FAST, "max_epochs": 1}).fit(ragged, rng.normal(size=12))
-    assert long.highway_window_ == AUTO_HIGHWAY_STEPS == 64
-    assert long.net_.module_.highway.in_features == 64
+    assert AUTO_HIGHWAY_WEIGHTS == 256
+    assert long.highway_window_ == 128  # 128 steps x 2 features
+    assert long.net_.module_.highway.in_features == 256
 
 
 @pytest.mark.parametrize("Est", CLASSIFIERS)

@@ -52,6 +52,10 @@ from .exceptions import InconsistentVersionWarning
 # Inference needs no gradients, so it can afford larger batches than training.
 _MIN_PREDICT_BATCH = 256
 
+# highway_window="auto" keeps the linear highway to at most this many weights
+# per output (steps times features), so long or wide data keep a small term.
+AUTO_HIGHWAY_WEIGHTS = 256
+
 # patch_size="auto" folds time steps into patches so that the recurrent layers
 # run about this many steps on a typical (median-length) training sequence.
 AUTO_PATCH_STEPS = 100
@@ -393,7 +397,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         return self._auto_highway_window(sequences)
 
     def _auto_highway_window(self, sequences: Sequences) -> int:
-        """``highway_window="auto"``: none; regressors override this."""
+        """``highway_window="auto"``: none; each task overrides this."""
         return 0
 
     def _resolve_patch_size(self, sequences: Sequences) -> int:

@@ -176,7 +176,9 @@ PARAMS = (
         ``scaling="last"``, an autoregression on the changes from the last
         value: on the forecasting benchmarks it brought noisy and cyclic
         series near the ARIMA baselines, see the Benchmarks page);
-        classifiers use none. A sequence shorter than the window reads zeros
+        classifiers read whole sequences of up to 256 values (steps times
+        features) and none when longer: a class is not told by a
+        sequence's last steps. A sequence shorter than the window reads zeros
         (the scaled mean, or the last value) before its start. The fitted
         value is ``highway_window_``.
         """),

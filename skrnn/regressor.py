@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from ._base import RecurrentEstimatorBase
+from ._base import AUTO_HIGHWAY_WEIGHTS, RecurrentEstimatorBase
 from ._docstrings import TaskDoc, fill_doc, predict_doc
 from ._module import HUBER_DELTA, StandardizedRegressionLoss
 from ._net import SequenceNetRegressor
@@ -17,10 +17,6 @@ from ._validation import Sequences, check_regression_target
 #: more validation sequences); below, the tail would be one sequence.
 AUTO_EARLY_STOPPING_MIN_SAMPLES = 20
 
-
-#: ``highway_window="auto"`` of regressors: at most this many weights per
-#: output (steps times features), so long or wide data keep a small term.
-AUTO_HIGHWAY_WEIGHTS = 256
 
 #: ``scaling="auto"`` reads targets as a forecast of input feature 0 when
 #: their spread is within this factor of feature 0's (the same units).
@@ -252,6 +248,7 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
         return n_samples >= AUTO_EARLY_STOPPING_MIN_SAMPLES
 
     def _auto_highway_window(self, sequences):
+        # a forecast depends most on the last steps: read those, as many as fit
         steps = max(1, AUTO_HIGHWAY_WEIGHTS // sequences.n_features)
         return min(int(np.max(sequences.lengths)), steps)
 

@@ -7,7 +7,7 @@ from conftest import CLASSIFIERS, FAST, FIXED_CELL, REGRESSORS
 
 from skrnn import GRURegressor
 from skrnn._module import RecurrentNetwork, _last_steps
-from skrnn.regressor import AUTO_HIGHWAY_WEIGHTS
+from skrnn._base import AUTO_HIGHWAY_WEIGHTS
 
 
 def _randomise_highway(est, seed=0):
@@ -71,11 +71,14 @@ def test_auto_reads_whole_sequences_up_to_256_weights(Est, rng):
 
 
 @pytest.mark.parametrize("Est", CLASSIFIERS)
-def test_auto_adds_no_highway_to_classifiers_but_an_int_does(Est, rng):
+def test_auto_gives_classifiers_whole_sequences_or_no_highway(Est, rng):
     X, y = rng.normal(size=(20, 9, 2)), [0, 1] * 10
-    assert Est(**FAST).fit(X, y).highway_window_ == 0
-    clf = Est(**FAST, highway_window=3).fit(X, y)
-    assert clf.net_.module_.highway.weight.shape == (2, 6)  # 2 logits, 3 steps x 2 features
+    clf = Est(**FAST).fit(X, y)
+    assert clf.highway_window_ == 9
+    assert clf.net_.module_.highway.weight.shape == (2, 18)  # 2 logits, 9 steps x 2 features
+    # 129 steps x 2 features > 256 weights: none rather than the last 128
+    assert Est(**{**FAST, "max_epochs": 1}).fit(rng.normal(size=(20, 129, 2)), y).highway_window_ == 0
+    assert Est(**FAST, highway_window=3).fit(X, y).net_.module_.highway.in_features == 6
 
 
 @pytest.mark.parametrize("Est", FIXED_CELL)

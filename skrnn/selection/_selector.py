@@ -43,9 +43,10 @@ from ._pruning import CellwisePruner
 from ._records import DEFAULT_ATTR, Measurements, record_from_trial
 from ._report import RunSettings, SelectionReport
 from ._scheme import choose_scheme
+from ._shaping import NetworkSizer, shape_space
 from ._space import SearchSpace, check_param_names
 from ._storage import fail_orphaned_trials, resolve_storage
-from ._types import Constraints
+from ._types import CELL_NAMES, Constraints
 from ._workers import (
     WorkerJob,
     finish,
@@ -378,6 +379,13 @@ class ArchitectureSelector(BaseEstimator):
             )
         classification = task == "classification"
         space, fixed = self._search_space(task)
+        # max_params narrows each cell's ranges to the networks that fit it
+        # (counted exactly, nothing trained); it raises only if none can.
+        n_outputs = len(classes) if classification else int(np.prod(np.shape(y)[1:]))
+        space, shaping = shape_space(
+            space, NetworkSizer(task, sequences, n_outputs, fixed), self.max_params,
+            default_params(task, "gru"),
+        )
         cores = available_cores()
         n_workers = resolve_n_jobs(self.n_jobs, cores)
         self.n_jobs_ = n_workers
@@ -449,7 +457,7 @@ class ArchitectureSelector(BaseEstimator):
         try:
             with _optuna_logging(self.verbose):
                 study, self.recovered_trials_ = self._study(
-                    task, cells, seed, scheme.description, epochs, storage
+                    task, cells, seed, scheme.description, epochs, storage, space
                 )
                 search_seconds, died = self._optimize(
                     study, objective, space, cells, n_workers, seed
@@ -515,6 +523,7 @@ class ArchitectureSelector(BaseEstimator):
             decision=decision,
             best_params=self.best_params_,
             final_model=final_model,
+            shaping=shaping,
         )
         if self.verbose:
             print(f"[ArchitectureSelector] chose {decision.cell.upper()}: {decision.reason}")
@@ -552,9 +561,9 @@ class ArchitectureSelector(BaseEstimator):
         for a cell that failed to fit (it is excluded; if every cell fails,
         the first error is raised: the configuration itself is at fault).
         """
-        cheapest = space.cheapest()
-        costs, unavailable, first_error = {}, {}, None
+        costs, unavailable, first_error, measured = {}, {}, None, {}
         for cell in space.cells:
+            measured[cell] = cheapest = space.cheapest(cell)
             params = build_params(task, cell, cheapest, fixed,
                                   max_epochs=self.max_epochs, random_state=seed)
             try:
@@ -571,9 +580,17 @@ class ArchitectureSelector(BaseEstimator):
                 first_error = first_error or exc
         if not costs:
             raise first_error
-        shown = ("hidden_size", "num_layers", "bidirectional", "patch_size", "batch_size")
-        chosen = {**fixed, **cheapest}
-        return costs, {k: chosen[k] for k in shown if k in chosen}, unavailable
+        shown = ("hidden_size", "num_layers", "bidirectional", "front_end", "patch_size",
+                 "batch_size")
+        chosen = {cell: {**fixed, **measured[cell]} for cell in measured}
+        reference = {}
+        for k in shown:
+            values = {cell: chosen[cell][k] for cell in chosen if k in chosen[cell]}
+            if len(values) == len(chosen) and len(set(map(repr, values.values()))) == 1:
+                reference[k] = next(iter(values.values()))
+            elif values:  # the cells were measured at different values (a shaped space)
+                reference[k] = ", ".join(f"{v} ({CELL_NAMES[c]})" for c, v in values.items())
+        return costs, reference, unavailable
 
     def _refit(self, model, X, y, sample_weight, X_one) -> tuple:
         """Refit the winner on all the data (seeded like its trial): the model, its cost.
@@ -652,7 +669,7 @@ class ArchitectureSelector(BaseEstimator):
             )
         )
 
-    def _study(self, task, cells, seed, validation, epochs, storage):
+    def _study(self, task, cells, seed, validation, epochs, storage, space):
         """The study, created or resumed, and the trials of dead workers it failed."""
         self._epochs = epochs
         study = optuna.create_study(
@@ -672,6 +689,9 @@ class ArchitectureSelector(BaseEstimator):
             "scoring": _scoring_name(self.scoring, task == "classification"),
             "validation": validation,
         }
+        if space.signature():
+            # Optuna cannot change a parameter's choices within a study
+            meta["space"] = space.signature()
         recovered = fail_orphaned_trials(study)
         known = study.user_attrs.get(_STUDY_ATTR)
         if known is None:
@@ -699,7 +719,9 @@ class ArchitectureSelector(BaseEstimator):
         queued = {t.user_attrs.get(DEFAULT_ATTR) for t in study.get_trials(deepcopy=False)}
         defaults = default_params(objective.task, "gru")
         for cell in cells:
-            if cell not in queued and space.allows_default(defaults):
+            # (a default that breaks max_params is left out: it could never be chosen)
+            if (cell not in queued and space.allows_default(defaults)
+                    and space.cell_space(cell).default_fits):
                 study.enqueue_trial(
                     space.default_study_params(cell, defaults), user_attrs={DEFAULT_ATTR: cell}
                 )
@@ -707,7 +729,7 @@ class ArchitectureSelector(BaseEstimator):
         # (e.g. batch_size="auto", or a hidden_size the user left out): the
         # default where the space allows it, else the middle of the range.
         for cell in cells:
-            typical = space.to_study_params(cell, space.typical(defaults))
+            typical = space.to_study_params(cell, space.typical(defaults, cell))
             if typical != space.default_study_params(cell, defaults):
                 study.enqueue_trial(typical, skip_if_exists=True)
         if n_workers > 1:

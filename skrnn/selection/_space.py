@@ -8,8 +8,10 @@ works for LSTM. The estimator sees plain names (``lr``).
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
@@ -53,6 +55,52 @@ _SEP = "__"
 # Parameters whose largest value is the cheapest: fewer batches or fewer
 # recurrent steps per epoch.
 _LARGEST_IS_CHEAPEST = {"batch_size", "patch_size"}
+
+# The cheapest choice of a parameter with non-numeric choices, when it is
+# among them: folding adds no weights (the conv front end adds two
+# convolutions), one direction runs half the recurrent work.
+_CHEAPEST_CHOICE = {"front_end": "fold", "bidirectional": False}
+
+
+@dataclass(frozen=True)
+class CellSpace:
+    """One cell's part of a search space shaped by a constraint
+    (see :func:`skrnn.selection._shaping.shape_space`).
+
+    Attributes
+    ----------
+    distributions : dict
+        The cell's searched parameters (plain names), narrowed.
+    fixed : dict
+        Values the shaping chose for this cell among the estimator's options
+        for a parameter the user left alone (e.g. ``front_end="fold"`` when
+        the default ``"conv"`` cannot fit); not study parameters.
+    size_names : tuple of str
+        Searched size parameters besides ``hidden_size``, in the order of the
+        keys of ``largest``.
+    largest : dict
+        ``{values of size_names: the largest hidden_size that fits, or None}``;
+        empty when ``hidden_size`` is not searched.
+    default_fits : bool
+        Whether the cell's default estimator meets the constraint.
+    """
+
+    distributions: dict
+    fixed: dict = field(default_factory=dict)
+    size_names: tuple = ()
+    largest: dict = field(default_factory=dict)
+    default_fits: bool = True
+
+    def fit(self, params: dict) -> dict:
+        """``params`` with ``hidden_size`` lowered to the largest that fits
+        next to the other size parameters' values (the narrowed ranges are
+        the union over those values; this makes every combination fit)."""
+        if not self.largest or "hidden_size" not in params:
+            return params
+        largest = self.largest.get(tuple(params[name] for name in self.size_names))
+        if largest is None or params["hidden_size"] <= largest:
+            return params
+        return {**params, "hidden_size": largest}
 
 
 class SearchSpace:
@@ -106,16 +154,59 @@ class SearchSpace:
                 self.distributions[name] = CategoricalDistribution(tuple(spec))
             else:
                 self.fixed[name] = spec
+        self._cells = {}
+
+    # ---------------------------------------------------------- shaping
+    def shaped(self, cells: dict) -> SearchSpace:
+        """A copy whose cells in ``cells`` (``{cell: CellSpace}``) are narrowed."""
+        out = copy.copy(self)
+        out._cells = {**self._cells, **cells}
+        return out
+
+    def cell_space(self, cell: str) -> CellSpace:
+        """The part of the space ``cell`` searches (the common space unless shaped)."""
+        return self._cells.get(cell) or CellSpace(dict(self.distributions))
+
+    def distributions_of(self, cell: str) -> dict:
+        """The searched parameters of ``cell`` and their distributions."""
+        return self.cell_space(cell).distributions
+
+    def fixed_of(self, cell: str) -> dict:
+        """The user's fixed values and those the shaping chose for ``cell``."""
+        return {**self.fixed, **self.cell_space(cell).fixed}
+
+    def recorded(self, cell: str) -> tuple:
+        """Names of the parameters a trial of ``cell`` records: the searched
+        ones and those the shaping chose (the refit needs them)."""
+        space = self.cell_space(cell)
+        return (*space.distributions, *space.fixed)
+
+    @property
+    def is_shaped(self) -> bool:
+        return bool(self._cells)
+
+    def signature(self) -> dict:
+        """The shaped cells' distributions and values, as JSON data (a study
+        records it: Optuna cannot change a parameter's choices within a study)."""
+        return {
+            cell: {
+                **{name: repr(dist) for name, dist in space.distributions.items()},
+                **{name: repr(value) for name, value in space.fixed.items()},
+            }
+            for cell, space in sorted(self._cells.items())
+            if space.distributions != self.distributions or space.fixed
+        }
 
     # ---------------------------------------------------------- sampling
     def suggest(self, trial) -> tuple[str, dict]:
         """Sample a cell and its conditional (searched) hyperparameters from ``trial``."""
         cell = trial.suggest_categorical("cell", CELL_DISTRIBUTION.choices)
+        space = self.cell_space(cell)
         params = {
             name: _suggest(trial, f"{cell}{_SEP}{name}", dist)
-            for name, dist in self.distributions.items()
+            for name, dist in space.distributions.items()
         }
-        return cell, params
+        return cell, {**space.fit(params), **space.fixed}
 
     def allows_default(self, defaults: dict) -> bool:
         """Whether the default estimator is in the user's space: every
@@ -133,7 +224,7 @@ class SearchSpace:
         each searched default the space contains (a default outside the space,
         e.g. ``batch_size="auto"``, is no study parameter)."""
         out = {"cell": cell}
-        for name, dist in self.distributions.items():
+        for name, dist in self.distributions_of(cell).items():
             if name in defaults and distribution_contains(dist, defaults[name]):
                 out[f"{cell}{_SEP}{name}"] = defaults[name]
         return out
@@ -145,13 +236,13 @@ class SearchSpace:
         for key in self.default_study_params(cell, defaults):
             name = key.partition(_SEP)[2]
             if name:
-                _suggest(trial, key, self.distributions[name])
+                _suggest(trial, key, self.distributions_of(cell)[name])
         return cell
 
     def to_study_params(self, cell: str, params: dict) -> dict:
         """Estimator parameters -> the study's (cell-prefixed) parameter names."""
         out = {"cell": cell}
-        for name in self.distributions:
+        for name in self.distributions_of(cell):
             out[f"{cell}{_SEP}{name}"] = params[name]
         return out
 
@@ -167,11 +258,11 @@ class SearchSpace:
         return cell, params
 
     # ---------------------------------------------- representative configs
-    def typical(self, defaults: dict) -> dict:
-        """A sensible first configuration: the estimator's default where the
-        space allows it, else the middle of the range."""
-        out = dict(self.fixed)
-        for name, dist in self.distributions.items():
+    def typical(self, defaults: dict, cell: str = "gru") -> dict:
+        """A sensible first configuration of ``cell``: the estimator's default
+        where the space allows it, else the middle of the range."""
+        out = self.fixed_of(cell)
+        for name, dist in self.distributions_of(cell).items():
             default = defaults.get(name)
             if default is not None and distribution_contains(dist, default):
                 out[name] = default
@@ -179,12 +270,13 @@ class SearchSpace:
                 out[name] = _middle(dist)
         return out
 
-    def cheapest(self) -> dict:
-        """The configuration that costs least: the smallest network with the
-        largest batch and patch. If it breaks a constraint, so does every other."""
-        out = dict(self.fixed)
-        for name, dist in self.distributions.items():
-            out[name] = _extreme(dist, largest=name in _LARGEST_IS_CHEAPEST)
+    def cheapest(self, cell: str = "gru") -> dict:
+        """The configuration of ``cell`` that costs least: the smallest network
+        with the largest batch and patch, the folding front end. If it breaks
+        a constraint, so does every other."""
+        out = self.fixed_of(cell)
+        for name, dist in self.distributions_of(cell).items():
+            out[name] = _extreme(dist, largest=name in _LARGEST_IS_CHEAPEST, name=name)
         return out
 
 
@@ -220,9 +312,11 @@ def _middle(dist: BaseDistribution):
     return mid
 
 
-def _extreme(dist: BaseDistribution, largest: bool):
+def _extreme(dist: BaseDistribution, largest: bool, name: str | None = None):
     if isinstance(dist, CategoricalDistribution):
         choices = list(dist.choices)
+        if name in _CHEAPEST_CHOICE and _CHEAPEST_CHOICE[name] in choices:
+            return _CHEAPEST_CHOICE[name]
         if all(isinstance(c, numbers.Real) for c in choices):
             return choices[int(np.argmax(choices) if largest else np.argmin(choices))]
         return choices[0]

@@ -237,6 +237,33 @@ def test_a_combination_that_cannot_fit_is_infeasible_and_never_trained():
     assert sel.report_.cells["gru"]["infeasible"] == len(both)
 
 
+class SlowerWhenLarger(Callback):
+    """Makes every training batch take 1 ms per hidden unit, so that the fit
+    time grows with hidden_size well above the machine's noise."""
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            time.sleep(1e-3 * net.module_.rnn.hidden_size)
+
+
+def test_a_measured_limit_shapes_the_hidden_size_too():
+    X, y = short_regression()
+    # 4 batches per epoch, 2 epochs: about 8 ms of fit per hidden unit, so
+    # max_fit_seconds=0.1 leaves hidden sizes up to about 12 of 4..32
+    space = {**TINY_SPACE, "cell": ["gru"],
+             "hidden_size": optuna.distributions.IntDistribution(4, 32)}
+    sel = tiny(n_trials=4, max_fit_seconds=0.1, search_space=space,
+               estimator_params={"callbacks": [SlowerWhenLarger()]}).fit(X, y)
+    (gru,) = [c for c in sel.report_.shaping.cells if c.cell == "gru"]
+    (limit,) = gru.limits
+    assert limit.startswith("hidden_size limited to <= ") and "by max_fit_seconds=0.1" in limit
+    top = int(limit.split("<= ")[1].split()[0])
+    assert 4 <= top <= 16
+    assert "Space        shaped by max_fit_seconds=0.1:" in str(sel.report_)
+    ran = [r for r in sel.report_.records if r.state != "infeasible"]
+    assert ran and all(r.params["hidden_size"] <= top for r in ran)
+
+
 def test_an_impossible_max_params_names_the_smallest_network():
     X, y = two_feature_classes()
     with pytest.raises(ValueError, match=(

@@ -43,7 +43,7 @@ from ._pruning import CellwisePruner
 from ._records import DEFAULT_ATTR, Measurements, record_from_trial
 from ._report import RunSettings, SelectionReport
 from ._scheme import choose_scheme
-from ._shaping import NetworkSizer, shape_space
+from ._shaping import NetworkSizer, shape_by_measurement, shape_space
 from ._space import SearchSpace, check_param_names
 from ._storage import fail_orphaned_trials, resolve_storage
 from ._types import CELL_NAMES, Constraints
@@ -415,7 +415,12 @@ class ArchitectureSelector(BaseEstimator):
         # Epochs of a typical trial, for the budget rule, the pruner and the report.
         epochs = planned_epochs(typical, len(scheme.splits[0][0]))
 
-        # 1. The criteria, fed with this machine's measured costs.
+        # 1. The measured limits shape the space too; then the criteria, fed
+        # with this machine's measured costs.
+        space, shaping = shape_by_measurement(
+            space, self._prober(task, trial_fixed, X, y, X_one, seed), constraints,
+            default_params(task, "gru"), fixed, shaping,
+        )
         costs, reference, unavailable = self._measure(task, space, trial_fixed, X, y, X_one, seed)
         profile = profile_data(
             sequences.lengths,
@@ -553,6 +558,23 @@ class ArchitectureSelector(BaseEstimator):
         return make_estimator(task, "gru", build_params(
             task, "gru", typical, fixed, max_epochs=self.max_epochs, random_state=None,
         ))
+
+    def _prober(self, task, fixed, X, y, X_one, seed):
+        """``probe(cell, params) -> (CellCost, epochs of a fit on all the data)``,
+        or None for a configuration that cannot be fitted here."""
+
+        def probe(cell, params):
+            estimator = make_estimator(task, cell, build_params(
+                task, cell, params, fixed, max_epochs=self.max_epochs, random_state=seed,
+            ))
+            try:
+                cost = probe_cost(estimator, X, y, X_one,
+                                  classification=task == "classification", random_state=seed)
+            except _TRIAL_ERRORS:
+                return None
+            return cost, planned_epochs(estimator, len(y))
+
+        return probe
 
     def _measure(self, task, space, fixed, X, y, X_one, seed):
         """Each allowed cell's cost at the cheapest configuration of the space.

@@ -18,14 +18,17 @@ found by bisection (the count grows with ``hidden_size``). Then
   and when every cell is, the error names the smallest network there is.
 
 The constraints that must be *measured* (``max_latency_ms``,
-``max_fit_seconds``) are checked by the cost probe of each cell's cheapest
-configuration and of every trial, as before.
+``max_fit_seconds``) shape the space by cost probes
+(:func:`shape_by_measurement`): the front end and the largest
+``hidden_size`` at each cell's cheapest configuration. Timings are noisy,
+so every trial is still probed before it trains, and a trial that breaks a
+limit is recorded as infeasible, never trained.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from optuna.distributions import CategoricalDistribution, IntDistribution
@@ -34,7 +37,7 @@ from .._module import RecurrentNetwork
 from .._params import FRONT_ENDS
 from ._objective import build_params, make_estimator
 from ._space import CellSpace, SearchSpace
-from ._types import CELL_NAMES, CellShaping, SpaceShaping, describe_params
+from ._types import CELL_NAMES, CellShaping, Constraints, SpaceShaping, describe_params
 
 #: Estimator parameters that change the network's parameter count, besides
 #: ``hidden_size`` (which is bisected): every combination of their searched
@@ -148,6 +151,127 @@ def shape_space(space: SearchSpace, sizer: NetworkSizer, max_params: int | None,
     return space.shaped(cells), SpaceShaping(f"max_params={max_params:,}", tuple(shapes))
 
 
+#: The constraints only a measurement tells: ``(name, CellCost attribute, unit)``.
+MEASURED = ("max_latency_ms", "max_fit_seconds")
+
+
+def shape_by_measurement(space: SearchSpace, probe, constraints, defaults: dict,
+                         user_fixed: dict, shaping: SpaceShaping | None):
+    """Narrow each cell's ``hidden_size`` (and front end) to what meets the
+    measured limits, ``max_latency_ms`` and ``max_fit_seconds``.
+
+    At the cell's cheapest configuration: if it breaks a limit with the
+    default front end the user left alone, the folding one is tried; then,
+    if the largest ``hidden_size`` breaks a limit, the largest that does not
+    is found by bisection. Each step is a cost probe (a few training
+    batches); timings are noisy, so every trial is still probed before it
+    trains.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space, already shaped by ``max_params``.
+    probe : callable
+        ``probe(cell, params) -> (CellCost, n_epochs)`` or ``None`` when the
+        configuration cannot even be fitted; ``n_epochs`` is the epochs of a
+        fit on all the data (what ``max_fit_seconds`` bounds).
+    constraints : Constraints
+    defaults : dict
+        The estimators' default parameters.
+    user_fixed : dict
+        The user's fixed parameters (a parameter fixed there is never changed).
+    shaping : SpaceShaping or None
+        What ``max_params`` changed; the measured limits are added to it.
+
+    Returns
+    -------
+    space : SearchSpace
+    shaping : SpaceShaping or None
+    """
+    limits = {name: getattr(constraints, name) for name in MEASURED}
+    limits = {name: value for name, value in limits.items() if value is not None}
+    if not limits:
+        return space, shaping
+    only = Constraints(**limits)
+    by = ", ".join(f"{name}={value:g}" for name, value in limits.items())
+    excluded = {c.cell for c in shaping.cells if c.excluded} if shaping else set()
+    cells, notes = {}, {}
+    for cell in space.cells:
+        if cell in excluded:
+            continue
+        cell_space = space.cell_space(cell)
+        cheapest = space.cheapest(cell)
+
+        def breaks(params, cell=cell):
+            measured = probe(cell, params)
+            if measured is None:
+                return ["it could not be fitted"], None
+            cost, n_epochs = measured
+            return only.violations(cost, n_epochs), (cost, n_epochs)
+
+        broken, _ = breaks(cheapest)
+        fixed, notes[cell] = dict(cell_space.fixed), []
+        front_end = cheapest.get("front_end", defaults["front_end"])
+        if (broken and "front_end" not in cell_space.distributions
+                and "front_end" not in user_fixed and front_end != "fold"):
+            folded = {**cheapest, "front_end": "fold"}
+            if not breaks(folded)[0]:
+                notes[cell].append(
+                    f"front_end='fold' chosen by {by} (with front_end={front_end!r} the "
+                    f"cheapest configuration breaks it: {'; '.join(broken)})"
+                )
+                fixed["front_end"], cheapest, broken = "fold", folded, []
+        if broken:  # the cost rule excludes the cell, with the numbers
+            continue
+        dists = dict(cell_space.distributions)
+        largest = dict(cell_space.largest)
+        if "hidden_size" in dists:
+            values = _values(dists["hidden_size"])
+            seen = {}
+
+            def fits(h, cheapest=cheapest, breaks=breaks, seen=seen):
+                seen[h] = breaks({**cheapest, "hidden_size": h})
+                return not seen[h][0]
+
+            top = values[-1] if fits(values[-1]) else _largest_fitting(values, fits)
+            if top is not None and top < values[-1]:
+                kept = values[: values.index(top) + 1]
+                dists["hidden_size"] = _narrow(dists["hidden_size"], kept)
+                largest = {k: None if v is None else min(v, top) for k, v in largest.items()}
+                above = min(h for h in seen if h > top)
+                notes[cell].append(
+                    f"hidden_size limited to <= {top} by {by} (measured at the cheapest "
+                    f"other settings: hidden_size={top}: {_measured(seen[top][1], limits)}; "
+                    f"{above}: {_measured(seen[above][1], limits)})"
+                )
+        if notes[cell]:
+            cells[cell] = replace(cell_space, distributions=dists, fixed=fixed, largest=largest,
+                                  size_names=cell_space.size_names if largest else ())
+    if not cells:
+        return space, shaping
+    previous = {c.cell: c for c in shaping.cells} if shaping else {}
+    shapes = tuple(
+        replace(previous[cell], limits=(*previous[cell].limits, *notes.get(cell, ())))
+        if cell in previous
+        else CellShaping(cell, tuple(notes.get(cell, ())), {}, 0)
+        for cell in space.cells
+    )
+    by_all = by if shaping is None else f"{shaping.constraint}, {by}"
+    return space.shaped(cells), SpaceShaping(by_all, shapes)
+
+
+def _measured(measured, limits) -> str:
+    if measured is None:
+        return "could not be fitted"
+    cost, n_epochs = measured
+    out = []
+    if "max_latency_ms" in limits:
+        out.append(f"predict {cost.latency_ms:.3g} ms")
+    if "max_fit_seconds" in limits:
+        out.append(f"fit {cost.seconds_per_epoch * n_epochs:.3g} s")
+    return ", ".join(out)
+
+
 def _shape_cell(space, cell, sizer, max_params, defaults):
     dists = dict(space.distributions_of(cell))
     fixed = {**space.fixed, **sizer.fixed}
@@ -171,7 +295,9 @@ def _shape_cell(space, cell, sizer, max_params, defaults):
     smallest, largest = {}, {}
     for combo in itertools.product(*varied.values(), *family.values()):
         smallest[combo] = size(combo, hidden_values[0])
-        largest[combo] = _largest_fitting(hidden_values, lambda h: size(combo, h), max_params)
+        largest[combo] = _largest_fitting(
+            hidden_values, lambda h, combo=combo: size(combo, h) <= max_params
+        )
 
     # The family's options: the default unless it cannot fit at all.
     chosen_family, limits = {}, []
@@ -243,15 +369,15 @@ def _agrees(combo, names, chosen) -> bool:
     return all(combo[names.index(n)] == v for n, v in chosen.items())
 
 
-def _largest_fitting(values, size, limit):
-    """The largest of the sorted ``values`` whose ``size`` is within ``limit``, by
-    bisection (``size`` grows with the value); None if even the first is not."""
-    if size(values[0]) > limit:
+def _largest_fitting(values, fits):
+    """The largest of the sorted ``values`` that ``fits``, by bisection (what
+    fits stays below a threshold); None if even the first does not."""
+    if not fits(values[0]):
         return None
     low, high = 0, len(values) - 1
     while low < high:
         mid = (low + high + 1) // 2
-        if size(values[mid]) <= limit:
+        if fits(values[mid]):
             low = mid
         else:
             high = mid - 1

@@ -197,7 +197,7 @@ class SpaceShaping(AsDict):
     Attributes
     ----------
     constraint : str
-        The constraint, e.g. ``"max_params=500"``.
+        The constraints that shaped it, e.g. ``"max_params=500"``.
     cells : tuple of CellShaping
     """
 
@@ -216,8 +216,9 @@ class SpaceShaping(AsDict):
             name = CELL_NAMES[c.cell]
             if c.excluded:
                 out.append(
-                    f"{name} is dropped by {self.constraint}: even its smallest network "
-                    f"({describe_params(c.smallest)}) has {c.smallest_params:,} parameters."
+                    f"{name} is dropped: even its smallest network "
+                    f"({describe_params(c.smallest)}) has {c.smallest_params:,} parameters, "
+                    "more than max_params allows."
                 )
             elif c.limits:
                 out.append(f"{name}: " + "; ".join(c.limits) + ".")

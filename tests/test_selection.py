@@ -237,6 +237,20 @@ def test_a_combination_that_cannot_fit_is_infeasible_and_never_trained():
     assert sel.report_.cells["gru"]["infeasible"] == len(both)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_study_resumes_under_another_max_params(tmp_path):
+    # the integer ranges a limit narrows may change within a study (Optuna
+    # allows it); the trials of both runs are in the decision
+    X, y = two_feature_classes()
+    common = dict(n_trials=2, max_epochs=1, storage=f"sqlite:///{tmp_path}/s.db",
+                  study_name="s", search_space={"cell": ["gru"]})
+    ArchitectureSelector(max_params=500, **common).fit(X, y)
+    sel = ArchitectureSelector(max_params=2000, **{**common, "n_trials": 3}).fit(X, y)
+    assert len(sel.report_.records) == 3
+    assert all(r.n_params <= 2000 for r in sel.report_.records)
+    assert sel.report_.records[0].params["front_end"] == "fold"
+
+
 class SlowerWhenLarger(Callback):
     """Makes every training batch take 1 ms per hidden unit, so that the fit
     time grows with hidden_size well above the machine's noise."""

@@ -225,7 +225,9 @@ def shape_by_measurement(space: SearchSpace, probe, constraints, defaults: dict,
             continue
         dists = dict(cell_space.distributions)
         largest = dict(cell_space.largest)
-        if "hidden_size" in dists:
+        # An integer range only: a measured limit is noisy, and narrowing a list
+        # of choices would tie a shared or resumed study to one measurement.
+        if isinstance(dists.get("hidden_size"), IntDistribution):
             values = _values(dists["hidden_size"])
             seen = {}
 

@@ -181,21 +181,20 @@ class SearchSpace:
         space = self.cell_space(cell)
         return (*space.distributions, *space.fixed)
 
-    @property
-    def is_shaped(self) -> bool:
-        return bool(self._cells)
-
     def signature(self) -> dict:
-        """The shaped cells' distributions and values, as JSON data (a study
-        records it: Optuna cannot change a parameter's choices within a study)."""
-        return {
-            cell: {
-                **{name: repr(dist) for name, dist in space.distributions.items()},
-                **{name: repr(value) for name, value in space.fixed.items()},
+        """The choices the shaping removed, as JSON data: Optuna cannot change a
+        parameter's choices within a study, so a study records them (an integer
+        range may change: a resumed study with another limit keeps working)."""
+        out = {}
+        for cell, space in sorted(self._cells.items()):
+            narrowed = {
+                name: list(dist.choices)
+                for name, dist in space.distributions.items()
+                if isinstance(dist, CategoricalDistribution) and dist != self.distributions[name]
             }
-            for cell, space in sorted(self._cells.items())
-            if space.distributions != self.distributions or space.fixed
-        }
+            if narrowed:
+                out[cell] = narrowed
+        return out
 
     # ---------------------------------------------------------- sampling
     def suggest(self, trial) -> tuple[str, dict]:

@@ -115,7 +115,13 @@ class ArchitectureSelector(BaseEstimator):
     max_fit_seconds : float or None, default=None
         Longest acceptable time to fit the chosen model on all the data for
         ``max_epochs`` epochs, estimated from measured seconds per epoch.
-        A trial breaking any constraint is *infeasible*: it is checked with a
+        The constraints shape the search space before the study: each cell's
+        ``hidden_size`` and other size parameters are narrowed to the
+        networks that meet them (``max_params`` counted exactly from the
+        network, the others by cost probes), the folding front end is
+        chosen when the default one cannot fit, and a cell is dropped only
+        when its smallest network cannot; the report says how. A trial
+        breaking any constraint is still *infeasible*: it is checked with a
         short probe before it trains, never trained, never chosen, and the
         report says why.
     scoring : str, callable or None, default=None

@@ -251,6 +251,21 @@ def test_a_study_resumes_under_another_max_params(tmp_path):
     assert sel.report_.records[0].params["front_end"] == "fold"
 
 
+def test_the_budget_adds_the_front_end_to_the_search():
+    X, y = short_regression()
+    # 8 trials for one cell: the default space and one further parameter
+    space = {**TINY_SPACE, "cell": ["gru"]}
+    sel = tiny(n_trials=8, max_epochs=1, search_space=space).fit(X, y)
+    assert "allows searching front_end too; scaling, pooling keep" in str(sel.report_)
+    assert {r.params["front_end"] for r in sel.report_.records} == {"conv", "fold"}
+    assert "scaling" not in sel.report_.records[0].params
+    # a parameter the user sets is not added; the next one is
+    sel = tiny(n_trials=8, max_epochs=1, search_space=space,
+               estimator_params={"front_end": "fold"}).fit(X, y)
+    assert {r.params["scaling"] for r in sel.report_.records} >= {"auto"}
+    assert sel.best_estimator_.front_end == "fold"
+
+
 class SlowerWhenLarger(Callback):
     """Makes every training batch take 1 ms per hidden unit, so that the fit
     time grows with hidden_size well above the machine's noise."""

@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -35,7 +36,7 @@ from .._validation import (
 )
 from ._baseline import baseline_score
 from ._cost import count_parameters, predict_latency_ms, probe_cost
-from ._criteria import profile_data, recommend
+from ._criteria import profile_data, recommend, search_breadth_rule
 from ._decision import decide
 from ._noise import N_BOOTSTRAP
 from ._objective import Objective, build_params, default_params, make_estimator, planned_epochs
@@ -44,7 +45,7 @@ from ._records import DEFAULT_ATTR, Measurements, record_from_trial
 from ._report import RunSettings, SelectionReport
 from ._scheme import choose_scheme
 from ._shaping import NetworkSizer, shape_by_measurement, shape_space
-from ._space import SearchSpace, check_param_names
+from ._space import FURTHER_SEARCH_SPACE, SearchSpace, check_param_names
 from ._storage import fail_orphaned_trials, resolve_storage
 from ._types import CELL_NAMES, Constraints
 from ._workers import (
@@ -385,13 +386,6 @@ class ArchitectureSelector(BaseEstimator):
             )
         classification = task == "classification"
         space, fixed = self._search_space(task)
-        # max_params narrows each cell's ranges to the networks that fit it
-        # (counted exactly, nothing trained); it raises only if none can.
-        n_outputs = len(classes) if classification else int(np.prod(np.shape(y)[1:]))
-        space, shaping = shape_space(
-            space, NetworkSizer(task, sequences, n_outputs, fixed), self.max_params,
-            default_params(task, "gru"),
-        )
         cores = available_cores()
         n_workers = resolve_n_jobs(self.n_jobs, cores)
         self.n_jobs_ = n_workers
@@ -421,12 +415,11 @@ class ArchitectureSelector(BaseEstimator):
         # Epochs of a typical trial, for the budget rule, the pruner and the report.
         epochs = planned_epochs(typical, len(scheme.splits[0][0]))
 
-        # 1. The measured limits shape the space too; then the criteria, fed
-        # with this machine's measured costs.
-        space, shaping = shape_by_measurement(
-            space, self._prober(task, trial_fixed, X, y, X_one, seed), constraints,
-            default_params(task, "gru"), fixed, shaping,
-        )
+        # 1. The constraints shape the space; then the criteria, fed with
+        # this machine's measured costs.
+        n_outputs = len(classes) if classification else int(np.prod(np.shape(y)[1:]))
+        shape = (task, fixed, trial_fixed, sequences, n_outputs, X, y, X_one, seed, constraints)
+        space, shaping = self._shape(space, *shape)
         costs, reference, unavailable = self._measure(task, space, trial_fixed, X, y, X_one, seed)
         profile = profile_data(
             sequences.lengths,
@@ -452,6 +445,21 @@ class ArchitectureSelector(BaseEstimator):
                 "No cell can meet the constraints: "
                 + " ".join(self.recommendation_.excluded.values())
             )
+        # The budget rule also decides how many further parameters are searched.
+        further = tuple(
+            name for name in FURTHER_SEARCH_SPACE
+            if name not in (self.search_space or {}) and name not in fixed
+        )
+        reason, searched = search_breadth_rule(
+            self.recommendation_.affordable_trials, len(cells), further
+        )
+        if reason is not None:
+            self.recommendation_ = replace(
+                self.recommendation_, reasons=(*self.recommendation_.reasons, reason)
+            )
+        if searched:
+            space, _ = self._search_space(task, further=searched)
+            space, shaping = self._shape(space, *shape)
 
         # 2. The study (resumed if it exists in the storage).
         objective = Objective(
@@ -565,6 +573,23 @@ class ArchitectureSelector(BaseEstimator):
             task, "gru", typical, fixed, max_epochs=self.max_epochs, random_state=None,
         ))
 
+    def _shape(self, space, task, fixed, trial_fixed, sequences, n_outputs, X, y, X_one, seed,
+               constraints):
+        """The space shaped by the constraints, and how (None without any).
+
+        ``max_params`` narrows each cell's ranges to the networks that fit it
+        (counted exactly, nothing trained; it raises only if none can), then
+        the measured limits narrow them by cost probes.
+        """
+        defaults = default_params(task, "gru")
+        space, shaping = shape_space(
+            space, NetworkSizer(task, sequences, n_outputs, fixed), self.max_params, defaults
+        )
+        return shape_by_measurement(
+            space, self._prober(task, trial_fixed, X, y, X_one, seed), constraints, defaults,
+            fixed, shaping,
+        )
+
     def _prober(self, task, fixed, X, y, X_one, seed):
         """``probe(cell, params) -> (CellCost, epochs of a fit on all the data)``,
         or None for a configuration that cannot be fitted here."""
@@ -656,9 +681,9 @@ class ArchitectureSelector(BaseEstimator):
         kind = np.asarray(y).dtype.kind
         return "regression" if kind in "fc" else "classification"
 
-    def _search_space(self, task):
-        """The search space, and every parameter the user fixed (``estimator_params``
-        and the single values of ``search_space``)."""
+    def _search_space(self, task, further=()):
+        """The search space (with the ``further`` parameters), and every parameter
+        the user fixed (``estimator_params`` and the single values of ``search_space``)."""
         names = {"cell", *default_params(task, "gru")}
         fixed = dict(self.estimator_params or {})
         check_param_names(fixed, names, "estimator_params")
@@ -669,7 +694,7 @@ class ArchitectureSelector(BaseEstimator):
                 "keep each parameter in one of them."
             )
         # A parameter fixed in estimator_params leaves the default search space.
-        space = SearchSpace(self.search_space, names, exclude=fixed)
+        space = SearchSpace(self.search_space, names, exclude=fixed, further=further)
         return space, {**space.fixed, **fixed}
 
     def _sampler(self, cells, seed, shared: bool, worker=None):

@@ -39,6 +39,25 @@ DEFAULT_SEARCH_SPACE = MappingProxyType(
     }
 )
 
+#: Further parameters, searched when the budget allows (the budget rule,
+#: :func:`skrnn.selection._criteria.search_breadth_rule`, decides how many),
+#: in the order of how much they moved accuracy in skrnn's sweeps of the
+#: estimators' defaults (``benchmarks/defaults_sweep.py``): the front end
+#: (the conv front end over folding: +0.05 to +0.25 accuracy on four of
+#: five UCR sets, below it on a regression set), the input scaling (per
+#: sequence instead of "auto": -0.13 to +0.02), the pooling. ``patch_size``
+#: is not among them: its useful values depend on the sequence length, and
+#: ``"auto"`` already targets 100 recurrent steps. Each starts with the
+#: estimators' default, so the default estimator stays in the space.
+#: Read-only.
+FURTHER_SEARCH_SPACE = MappingProxyType(
+    {
+        "front_end": CategoricalDistribution(("conv", "fold")),
+        "scaling": CategoricalDistribution(("auto", "sequence")),
+        "pooling": CategoricalDistribution(("mean", "last")),
+    }
+)
+
 #: The ``cell`` parameter always has both choices, so that studies stay
 #: compatible when a run tries only one cell (that run fixes the value).
 CELL_DISTRIBUTION = CategoricalDistribution(CELLS)
@@ -116,6 +135,9 @@ class SearchSpace:
     exclude : iterable of str, default=()
         Parameters fixed elsewhere (``estimator_params``): dropped from the
         defaults.
+    further : iterable of str, default=()
+        Names of :data:`FURTHER_SEARCH_SPACE` to search too (unless the user
+        sets them).
 
     Attributes
     ----------
@@ -127,7 +149,7 @@ class SearchSpace:
         Parameters the user fixed to one value.
     """
 
-    def __init__(self, override, param_names, exclude=()):
+    def __init__(self, override, param_names, exclude=(), further=()):
         override = dict(override or {})
         cells = override.pop("cell", CELLS)
         cells = (cells,) if isinstance(cells, str) else tuple(cells)
@@ -139,7 +161,11 @@ class SearchSpace:
         check_param_names(override, param_names, "search_space")
         self._overridden = set(override)
         self.distributions, self.fixed = {}, {}
-        defaults = {k: v for k, v in DEFAULT_SEARCH_SPACE.items() if k not in set(exclude)}
+        defaults = {
+            **DEFAULT_SEARCH_SPACE,
+            **{name: FURTHER_SEARCH_SPACE[name] for name in further},
+        }
+        defaults = {k: v for k, v in defaults.items() if k not in set(exclude)}
         for name, spec in {**defaults, **override}.items():
             if isinstance(spec, (IntDistribution, FloatDistribution, CategoricalDistribution)):
                 self.distributions[name] = spec

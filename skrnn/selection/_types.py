@@ -238,7 +238,7 @@ class Reason(AsDict):
     ----------
     rule : str
         ``"sequence_length"``, ``"dataset_size"``, ``"resources"``,
-        ``"measured_cost"``, ``"budget"`` or ``"user"``.
+        ``"measured_cost"``, ``"budget"``, ``"search_space"`` or ``"user"``.
     favours : {"gru", "lstm"} or None
         The cell the rule votes for, if any.
     text : str

@@ -147,7 +147,11 @@ class ArchitectureSelector(BaseEstimator):
         (``hidden_size``, ``num_layers``, ``dropout``, ``lr``,
         ``batch_size``): ``{name: optuna distribution, list of choices, or a
         single fixed value}``, for any estimator hyperparameter.
-        ``"cell": ["lstm"]`` restricts the cells.
+        ``"cell": ["lstm"]`` restricts the cells. The parameters of
+        :data:`~skrnn.selection.FURTHER_SEARCH_SPACE` (``front_end``,
+        ``scaling``, ``pooling``) are searched too as far as the budget
+        allows (the report says which), unless set here or in
+        ``estimator_params``.
     estimator_params : dict or None, default=None
         Fixed parameters of every trial's estimator and of the refit, e.g.
         ``{"scaling": "sequence", "early_stopping": True}``. A parameter of

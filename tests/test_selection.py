@@ -35,7 +35,9 @@ from skrnn import (
     SelectionReport,
 )
 from skrnn.datasets import make_adding_problem
+from skrnn._validation import check_sequences
 from skrnn.selection._scheme import choose_scheme
+from skrnn.selection._shaping import NetworkSizer
 
 matplotlib.use("Agg")
 
@@ -174,6 +176,24 @@ def refit_trial(sel, record, X, y):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("task, params", [
+    ("regression", {}),  # conv front end, the highway over the steps
+    ("regression", {"front_end": "fold", "patch_size": 3, "highway_window": 0}),
+    ("classification", {"num_layers": 2, "bidirectional": True, "hidden_size": 5}),
+    ("classification", {"front_end": "fold", "patch_size": 2, "pooling": "last"}),
+])
+def test_the_count_before_training_is_the_fitted_networks(task, params):
+    # The shaping counts the module the estimator would build; it must be the
+    # network fit builds, whatever the estimators add to it.
+    X, y = short_regression(T=12) if task == "regression" else two_feature_classes()
+    cls = GRURegressor if task == "regression" else GRUClassifier
+    config = {"hidden_size": 7, **params}
+    fitted = cls(**config, max_epochs=1).fit(X, y)
+    sizer = NetworkSizer(task, check_sequences(X), 1 if task == "regression" else 2)
+    assert sizer("gru", config) == network_parameters(fitted)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_max_params_shapes_the_space_instead_of_ending_the_search():
     # Two features, 2 classes: the default conv front end has 706 parameters at
     # the smallest hidden size of the default space (8), a folding GRU 306.
@@ -218,9 +238,10 @@ def test_the_hidden_size_limit_is_the_largest_network_that_fits():
 
 def test_a_combination_that_cannot_fit_is_infeasible_and_never_trained():
     X, y = short_regression()
-    # fold front end, one feature, GRU hidden 4: 89 parameters, 177 bidirectional,
-    # 209 with 2 layers, 513 with both: each option fits alone, not together;
-    # hidden 6 fits only with one layer in one direction (169).
+    # fold front end, one feature, GRU hidden 4 (with the regressors' 13-weight
+    # highway over the 12 steps): 102 parameters, 190 bidirectional, 222 with 2
+    # layers, 526 with both: each option fits alone, not together; hidden 6
+    # fits only with one layer in one direction (182).
     space = {**TINY_SPACE, "cell": ["gru"], "num_layers": [1, 2],
              "bidirectional": [False, True]}
     sel = tiny(n_trials=10, max_params=300, search_space=space,

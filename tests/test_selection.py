@@ -34,8 +34,8 @@ from skrnn import (
     LSTMRegressor,
     SelectionReport,
 )
-from skrnn.datasets import make_adding_problem
 from skrnn._validation import check_sequences
+from skrnn.datasets import make_adding_problem
 from skrnn.selection._scheme import choose_scheme
 from skrnn.selection._shaping import NetworkSizer
 

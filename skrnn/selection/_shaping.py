@@ -255,7 +255,7 @@ def shape_by_measurement(space: SearchSpace, probe, constraints, defaults: dict,
     shapes = tuple(
         replace(previous[cell], limits=(*previous[cell].limits, *notes.get(cell, ())))
         if cell in previous
-        else CellShaping(cell, tuple(notes.get(cell, ())), {}, 0)
+        else CellShaping(cell, tuple(notes.get(cell, ())))
         for cell in space.cells
     )
     by_all = by if shaping is None else f"{shaping.constraint}, {by}"

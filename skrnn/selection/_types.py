@@ -175,9 +175,10 @@ class CellShaping(AsDict):
     cell : {"gru", "lstm"}
     limits : tuple of str
         One sentence per parameter the constraint narrowed or set.
-    smallest : dict
-        The size parameters of the cell's smallest network.
-    smallest_params : int
+    smallest : dict or None
+        The size parameters of the cell's smallest network (None when
+        ``max_params`` is not set).
+    smallest_params : int or None
         Its parameter count.
     excluded : bool
         Whether even the smallest network breaks the limit.
@@ -185,8 +186,8 @@ class CellShaping(AsDict):
 
     cell: str
     limits: tuple
-    smallest: dict
-    smallest_params: int
+    smallest: dict | None = None
+    smallest_params: int | None = None
     excluded: bool = False
 
 

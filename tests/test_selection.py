@@ -277,7 +277,7 @@ def test_the_budget_adds_the_front_end_to_the_search():
     # 8 trials for one cell: the default space and one further parameter
     space = {**TINY_SPACE, "cell": ["gru"]}
     sel = tiny(n_trials=8, max_epochs=1, search_space=space).fit(X, y)
-    assert "allows searching front_end too; scaling, pooling keep" in str(sel.report_)
+    assert "allows searching front_end too; scaling and pooling keep" in str(sel.report_)
     assert {r.params["front_end"] for r in sel.report_.records} == {"conv", "fold"}
     assert "scaling" not in sel.report_.records[0].params
     # a parameter the user sets is not added; the next one is

@@ -536,7 +536,7 @@ def test_the_budget_decides_how_many_further_parameters_are_searched():
     reason, searched = search_breadth_rule(30, 2, further)
     assert searched == ("front_end", "scaling")
     assert reason.rule == "search_space" and reason.favours is None
-    assert "allows searching front_end, scaling too; pooling keep" in reason.text
+    assert "allows searching front_end and scaling too; pooling keeps the" in reason.text
     assert search_breadth_rule(8, 2, further)[1] == ()
     assert "allows no further parameter" in search_breadth_rule(8, 2, further)[0].text
     assert search_breadth_rule(8, 1, further)[1] == ("front_end",)

@@ -323,12 +323,20 @@ def search_breadth_rule(n_affordable: float, n_cells: int, candidates: tuple):
               "for each further parameter")
     if not searched:
         text = (f"The budget ({budget}) allows no further parameter: "
-                f"{', '.join(candidates)} keep the estimators' defaults.")
+                f"{_names(candidates)} {_keep(candidates)} the estimators' default.")
     else:
         rest = candidates[k:]
-        text = (f"The budget ({budget}) allows searching {', '.join(searched)} too"
-                + (f"; {', '.join(rest)} keep the estimators' defaults." if rest else "."))
+        text = (f"The budget ({budget}) allows searching {_names(searched)} too"
+                + (f"; {_names(rest)} {_keep(rest)} the estimators' default." if rest else "."))
     return Reason("search_space", None, text), searched
+
+
+def _names(names) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _keep(names) -> str:
+    return "keeps" if len(names) == 1 else "keep"
 
 
 def recommend(

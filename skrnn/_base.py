@@ -353,18 +353,12 @@ class RecurrentEstimatorBase(BaseEstimator):
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         return self._net_class(
             module=RecurrentNetwork,
-            module__cell=self.cell,
-            module__input_size=n_features,
-            module__output_size=n_outputs,
-            module__hidden_size=self.hidden_size,
-            module__num_layers=self.num_layers,
-            module__dropout=self.dropout,
-            module__bidirectional=self.bidirectional,
-            module__pooling=self.pooling,
-            module__patch_size=self.patch_size_,
-            module__front_end=self.front_end,
-            module__highway_window=self.highway_window_,
-            module__scaling=self.scaling_,
+            **{
+                f"module__{name}": value
+                for name, value in self._module_params(
+                    n_features, n_outputs, self.patch_size_, self.highway_window_, self.scaling_
+                ).items()
+            },
             criterion=self._criterion,
             # Weighted fits need one loss per sequence (the net weights them);
             # unweighted fits keep the criterion's own mean, bit for bit the
@@ -390,6 +384,39 @@ class RecurrentEstimatorBase(BaseEstimator):
             **({} if self.verbose >= 2 else {"callbacks__print_log": None}),
             **self._net_params(n_outputs),
         )
+
+    def _module_params(self, n_features: int, n_outputs: int, patch_size: int,
+                       highway_window: int, scaling) -> dict:
+        """Keyword arguments of the :class:`RecurrentNetwork` this estimator builds.
+
+        The one place the estimator's parameters become the network's: the
+        fit builds its net from them, and the selection counts the
+        parameters of a configuration by building the module from them.
+
+        Parameters
+        ----------
+        n_features, n_outputs : int
+            Input features per step; network outputs.
+        patch_size, highway_window : int
+            The resolved ``patch_size`` and ``highway_window`` (see
+            :meth:`_resolve_patch_size`, :meth:`_resolve_highway_window`).
+        scaling : str or None
+            The resolved ``scaling``.
+        """
+        return {
+            "cell": self.cell,
+            "input_size": n_features,
+            "output_size": n_outputs,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "dropout": self.dropout,
+            "bidirectional": self.bidirectional,
+            "pooling": self.pooling,
+            "patch_size": patch_size,
+            "front_end": self.front_end,
+            "highway_window": highway_window,
+            "scaling": scaling,
+        }
 
     def _resolve_highway_window(self, sequences: Sequences) -> int:
         if self.highway_window != "auto":

@@ -30,11 +30,14 @@ from skrnn import (
     ArchitectureSelector,
     GRUClassifier,
     GRURegressor,
+    LSTMClassifier,
     LSTMRegressor,
     SelectionReport,
 )
+from skrnn._validation import check_sequences
 from skrnn.datasets import make_adding_problem
 from skrnn.selection._scheme import choose_scheme
+from skrnn.selection._shaping import NetworkSizer
 
 matplotlib.use("Agg")
 
@@ -153,19 +156,172 @@ def test_max_params_excludes_lstm_before_the_study():
     assert sum(p.numel() for p in sel.best_estimator_.net_.module_.parameters()) <= 300
 
 
-def test_infeasible_trials_are_never_trained_nor_chosen():
-    X, y = short_regression()
-    # hidden 4 fits (GRU 206, LSTM 246 parameters with the conv front end and
-    # the 13-weight highway), hidden 16 does not (GRU over 1,000)
-    sel = tiny(max_params=250, search_space={**TINY_SPACE, "hidden_size": [4, 16]}).fit(X, y)
-    records = sel.report_.records
-    big = [r for r in records if r.params["hidden_size"] == 16]
-    assert big and all(r.state == "infeasible" for r in big)
-    assert all("> max_params=250" in r.note and r.n_epochs is None for r in big)
-    assert sel.best_params_["hidden_size"] == 4
-    assert sel.report_.cells["gru"]["infeasible"] + sel.report_.cells["lstm"]["infeasible"] == len(
-        big
+def two_feature_classes(n=120, T=20, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, 2)).astype(np.float32)
+    return X, np.where(X[:, -3:, 0].sum(axis=1) > 0, "up", "down")
+
+
+def network_parameters(estimator):
+    return sum(p.numel() for p in estimator.net_.module_.parameters())
+
+
+def refit_trial(sel, record, X, y):
+    """The network a trial trained: its estimator rebuilt from the record and fitted."""
+    params = {**sel.estimator_params, **record.params} if sel.estimator_params else record.params
+    estimator = (GRUClassifier if record.cell == "gru" else LSTMClassifier)(
+        **params, max_epochs=1, random_state=0
     )
+    return estimator.fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("task, params", [
+    ("regression", {}),  # conv front end, the highway over the steps
+    ("regression", {"front_end": "fold", "patch_size": 3, "highway_window": 0}),
+    ("classification", {"num_layers": 2, "bidirectional": True, "hidden_size": 5}),
+    ("classification", {"front_end": "fold", "patch_size": 2, "pooling": "last"}),
+])
+def test_the_count_before_training_is_the_fitted_networks(task, params):
+    # The shaping counts the module the estimator would build; it must be the
+    # network fit builds, whatever the estimators add to it.
+    X, y = short_regression(T=12) if task == "regression" else two_feature_classes()
+    cls = GRURegressor if task == "regression" else GRUClassifier
+    config = {"hidden_size": 7, **params}
+    fitted = cls(**config, max_epochs=1).fit(X, y)
+    sizer = NetworkSizer(task, check_sequences(X), 1 if task == "regression" else 2)
+    assert sizer("gru", config) == network_parameters(fitted)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_max_params_shapes_the_space_instead_of_ending_the_search():
+    # Two features, 2 classes: the default conv front end has 706 parameters at
+    # the smallest hidden size of the default space (8), a folding GRU 306.
+    X, y = two_feature_classes()
+    sel = ArchitectureSelector(max_params=500, n_trials=4, max_epochs=2).fit(X, y)
+    records = [r for r in sel.report_.records if r.state == "complete"]
+    assert len(records) == 4
+    for record in records:
+        assert record.params["front_end"] == "fold" and record.params["hidden_size"] <= 10
+        assert record.n_params <= 500
+        assert network_parameters(refit_trial(sel, record, X, y)) == record.n_params
+    assert network_parameters(sel.best_estimator_) <= 500
+    assert sel.best_params_["front_end"] == "fold"
+    text = str(sel.report_)
+    assert "Space        shaped by max_params=500:" in text
+    assert "hidden_size limited to <= 10 by max_params=500" in text
+    assert "front_end='fold' chosen by max_params=500" in text
+    assert "num_layers limited to 1 by max_params=500" in text
+    shaping = sel.report_.to_dict()["shaping"]
+    assert shaping["constraint"] == "max_params=500"
+    assert [c["cell"] for c in shaping["cells"]] == ["gru", "lstm"]
+    json.dumps(sel.report_.to_dict())
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_hidden_size_limit_is_the_largest_network_that_fits():
+    # The limit comes from the networks themselves: hidden_size 10 fits in
+    # 500 parameters, 11 does not (fitted estimators, counted after training).
+    X, y = two_feature_classes()
+    sizes = {
+        h: network_parameters(
+            GRUClassifier(hidden_size=h, front_end="fold", max_epochs=1).fit(X, y)
+        )
+        for h in (10, 11)
+    }
+    assert sizes[10] <= 500 < sizes[11]
+    sel = ArchitectureSelector(max_params=sizes[10], n_trials=1, max_epochs=1).fit(X, y)
+    gru = sel.report_.shaping.cells[0]
+    assert f"hidden_size limited to <= 10 by max_params={sizes[10]:,}" in gru.limits[-1]
+    assert f"hidden_size=10: {sizes[10]:,} parameters; 11: {sizes[11]:,}" in gru.limits[-1]
+
+
+def test_a_combination_that_cannot_fit_is_infeasible_and_never_trained():
+    X, y = short_regression()
+    # fold front end, one feature, GRU hidden 4 (with the regressors' 13-weight
+    # highway over the 12 steps): 102 parameters, 190 bidirectional, 222 with 2
+    # layers, 526 with both: each option fits alone, not together; hidden 6
+    # fits only with one layer in one direction (182).
+    space = {**TINY_SPACE, "cell": ["gru"], "num_layers": [1, 2],
+             "bidirectional": [False, True]}
+    sel = tiny(n_trials=10, max_params=300, search_space=space,
+               estimator_params={"front_end": "fold"}).fit(X, y)
+    records = sel.report_.records
+    both = [r for r in records if r.params["num_layers"] == 2 and r.params["bidirectional"]]
+    assert both and all(r.state == "infeasible" for r in both)
+    assert all("> max_params=300" in r.note and r.n_epochs is None for r in both)
+    others = [r for r in records if r not in both]
+    assert others and all(r.state in ("complete", "pruned") and r.n_params <= 300 for r in others)
+    # hidden 6 is lowered to 4 where it does not fit
+    assert all(r.params["hidden_size"] == 4 for r in others
+               if r.params["num_layers"] == 2 or r.params["bidirectional"])
+    assert sel.report_.cells["gru"]["infeasible"] == len(both)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_study_resumes_under_another_max_params(tmp_path):
+    # the integer ranges a limit narrows may change within a study (Optuna
+    # allows it); the trials of both runs are in the decision
+    X, y = two_feature_classes()
+    common = dict(n_trials=2, max_epochs=1, storage=f"sqlite:///{tmp_path}/s.db",
+                  study_name="s", search_space={"cell": ["gru"]})
+    ArchitectureSelector(max_params=500, **common).fit(X, y)
+    sel = ArchitectureSelector(max_params=2000, **{**common, "n_trials": 3}).fit(X, y)
+    assert len(sel.report_.records) == 3
+    assert all(r.n_params <= 2000 for r in sel.report_.records)
+    assert sel.report_.records[0].params["front_end"] == "fold"
+
+
+def test_the_budget_adds_the_front_end_to_the_search():
+    X, y = short_regression()
+    # 8 trials for one cell: the default space and one further parameter
+    space = {**TINY_SPACE, "cell": ["gru"]}
+    sel = tiny(n_trials=8, max_epochs=1, search_space=space).fit(X, y)
+    assert "allows searching front_end too; scaling and pooling keep" in str(sel.report_)
+    assert {r.params["front_end"] for r in sel.report_.records} == {"conv", "fold"}
+    assert "scaling" not in sel.report_.records[0].params
+    # a parameter the user sets is not added; the next one is
+    sel = tiny(n_trials=8, max_epochs=1, search_space=space,
+               estimator_params={"front_end": "fold"}).fit(X, y)
+    assert {r.params["scaling"] for r in sel.report_.records} >= {"auto"}
+    assert sel.best_estimator_.front_end == "fold"
+
+
+class SlowerWhenLarger(Callback):
+    """Makes every training batch take 1 ms per hidden unit, so that the fit
+    time grows with hidden_size well above the machine's noise."""
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            time.sleep(1e-3 * net.module_.rnn.hidden_size)
+
+
+def test_a_measured_limit_shapes_the_hidden_size_too():
+    X, y = short_regression()
+    # 4 batches per epoch, 2 epochs: about 8 ms of fit per hidden unit, so
+    # max_fit_seconds=0.1 leaves hidden sizes up to about 12 of 4..32
+    space = {**TINY_SPACE, "cell": ["gru"],
+             "hidden_size": optuna.distributions.IntDistribution(4, 32)}
+    sel = tiny(n_trials=4, max_fit_seconds=0.1, search_space=space,
+               estimator_params={"callbacks": [SlowerWhenLarger()]}).fit(X, y)
+    (gru,) = [c for c in sel.report_.shaping.cells if c.cell == "gru"]
+    (limit,) = gru.limits
+    assert limit.startswith("hidden_size limited to <= ") and "by max_fit_seconds=0.1" in limit
+    top = int(limit.split("<= ")[1].split()[0])
+    assert 4 <= top <= 16
+    assert "Space        shaped by max_fit_seconds=0.1:" in str(sel.report_)
+    ran = [r for r in sel.report_.records if r.state != "infeasible"]
+    assert ran and all(r.params["hidden_size"] <= top for r in ran)
+
+
+def test_an_impossible_max_params_names_the_smallest_network():
+    X, y = two_feature_classes()
+    with pytest.raises(ValueError, match=(
+        r"No cell can meet the constraints: max_params=10, but the smallest network the "
+        r"search space allows has 306 parameters \(GRU: hidden_size=8, num_layers=1, "
+        r"front_end='fold'; LSTM's smallest: 402\)"
+    )):
+        ArchitectureSelector(max_params=10, n_trials=2, max_epochs=1).fit(X, y)
 
 
 def test_unsatisfiable_constraint_is_a_clear_error():

@@ -29,6 +29,7 @@ from skrnn.selection import (
     profile_data,
     recommend,
 )
+from skrnn.selection._criteria import search_breadth_rule
 from skrnn.selection._decision import decide
 from skrnn.selection._noise import fold_standard_error, score_with_noise
 from skrnn.selection._records import TrialRecord
@@ -527,3 +528,18 @@ def test_an_orphaned_trial_shows_why_it_failed():
     record = record_from_trial(frozen)
     assert (record.state, record.cell, record.worker) == ("failed", "lstm", "host:7")
     assert record.note == "worker process 7 on host died"
+
+
+def test_the_budget_decides_how_many_further_parameters_are_searched():
+    further = ("front_end", "scaling", "pooling")
+    # 15 trials per cell: 4 for the default space, 4 more for each of two parameters
+    reason, searched = search_breadth_rule(30, 2, further)
+    assert searched == ("front_end", "scaling")
+    assert reason.rule == "search_space" and reason.favours is None
+    assert "allows searching front_end and scaling too; pooling keeps the" in reason.text
+    assert search_breadth_rule(8, 2, further)[1] == ()
+    assert "allows no further parameter" in search_breadth_rule(8, 2, further)[0].text
+    assert search_breadth_rule(8, 1, further)[1] == ("front_end",)
+    assert search_breadth_rule(math.inf, 2, further)[1] == further
+    assert search_breadth_rule(30, 2, ()) == (None, ())
+

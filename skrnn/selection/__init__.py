@@ -11,6 +11,7 @@ import typing as _typing
 # Public names and the private submodule that defines each.
 _OBJECTS = {
     "DEFAULT_SEARCH_SPACE": "_space",
+    "FURTHER_SEARCH_SPACE": "_space",
     "LONG_SEQUENCE_STEPS": "_criteria",
     "MIN_TRIALS_PER_CELL": "_criteria",
     "SMALL_DATASET_SEQUENCES": "_criteria",
@@ -41,7 +42,7 @@ if _typing.TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from ._pruning import CellwisePruner
     from ._report import SelectionReport
     from ._selector import ArchitectureSelector
-    from ._space import DEFAULT_SEARCH_SPACE
+    from ._space import DEFAULT_SEARCH_SPACE, FURTHER_SEARCH_SPACE
     from ._types import CellCost, Constraints, DataProfile, Recommendation
 
 

@@ -294,6 +294,51 @@ def budget_rule(
     return Reason("budget", "gru", text), ("gru",)
 
 
+def search_breadth_rule(n_affordable: float, n_cells: int, candidates: tuple):
+    """More budget -> more parameters searched.
+
+    The trials of a cell, ``n_affordable / n_cells``, are shared by what it
+    searches: the default space gets :data:`MIN_TRIALS_PER_CELL`, and each
+    further parameter (``candidates``, the most influential first) as many
+    again, so that each choice of a two-valued parameter is tried about
+    twice. With 30 trials for two cells (15 each) that is two further
+    parameters.
+
+    Returns
+    -------
+    reason : Reason or None
+        None when there is no candidate.
+    searched : tuple of str
+        The candidates the budget allows.
+    """
+    if not candidates or n_cells < 1:
+        return None, ()
+    per_cell = n_affordable / n_cells
+    k = len(candidates) if math.isinf(per_cell) else max(
+        0, min(len(candidates), int(per_cell // MIN_TRIALS_PER_CELL) - 1)
+    )
+    searched = tuple(candidates[:k])
+    shown = "unlimited trials" if math.isinf(per_cell) else f"{per_cell:g} trials"
+    budget = (f"{shown} per cell; {MIN_TRIALS_PER_CELL} for the default space and as many "
+              "for each further parameter")
+    if not searched:
+        text = (f"The budget ({budget}) allows no further parameter: "
+                f"{_names(candidates)} {_keep(candidates)} the estimators' default.")
+    else:
+        rest = candidates[k:]
+        text = (f"The budget ({budget}) allows searching {_names(searched)} too"
+                + (f"; {_names(rest)} {_keep(rest)} the estimators' default." if rest else "."))
+    return Reason("search_space", None, text), searched
+
+
+def _names(names) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _keep(names) -> str:
+    return "keeps" if len(names) == 1 else "keep"
+
+
 def recommend(
     profile: DataProfile,
     *,

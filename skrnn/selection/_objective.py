@@ -131,7 +131,7 @@ class Objective:
             cell=cell,
             random_state=seed,
             worker=worker_id(),
-            params={name: params[name] for name in self.space.distributions},
+            params={name: params[name] for name in self.space.recorded(cell)},
         )
         try:
             return self._evaluate(trial, make_estimator(self.task, cell, params), measured)

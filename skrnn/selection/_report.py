@@ -11,7 +11,15 @@ import numpy as np
 from ._baseline import Baseline
 from ._criteria import format_steps
 from ._decision import Decision
-from ._types import CELL_NAMES, CELLS, COSTS, AsDict, DataProfile, Recommendation
+from ._types import (
+    CELL_NAMES,
+    CELLS,
+    COSTS,
+    AsDict,
+    DataProfile,
+    Recommendation,
+    SpaceShaping,
+)
 
 _COLORS = {"gru": "tab:blue", "lstm": "tab:orange"}
 _STATES = ("complete", "pruned", "infeasible", "failed")
@@ -131,6 +139,8 @@ class SelectionReport:
     final_model : dict or None
         ``n_params``, ``latency_ms`` and ``fit_seconds`` of the model refitted
         on all the data (None without refit).
+    shaping : SpaceShaping or None
+        How ``max_params`` narrowed the search space (None without it).
 
     Attributes
     ----------
@@ -166,6 +176,7 @@ class SelectionReport:
     decision: Decision
     best_params: dict
     final_model: dict | None = None
+    shaping: SpaceShaping | None = None
     cells: dict = field(init=False)
 
     def __post_init__(self):
@@ -194,6 +205,7 @@ class SelectionReport:
                 "decision": self.decision.to_dict(),
                 "best_params": self.best_params,
                 "final_model": self.final_model,
+                "shaping": None if self.shaping is None else self.shaping.to_dict(),
             }
         )
 
@@ -225,6 +237,7 @@ class SelectionReport:
             "nothing, validated the same way)",
             f"Budget       {budget} (timeout {timeout}), at most {s.max_epochs} epochs per fit",
             f"Constraints  {constraints or 'none'}",
+            *self._shaping_lines(),
             "",
         ]
         if s.cut_short:
@@ -273,6 +286,13 @@ class SelectionReport:
             if f.get("warning"):
                 lines.append(f"  WARNING: {f['warning']}")
         return "\n".join(lines)
+
+    def _shaping_lines(self) -> list:
+        """How the constraint shaped the search space (nothing if it did not)."""
+        if self.shaping is None or not self.shaping.narrowed:
+            return []
+        return [f"Space        shaped by {self.shaping.constraint}:",
+                *(f"  - {line}" for line in self.shaping.lines())]
 
     def _failure_lines(self) -> list:
         """Why trials failed (their error, or why a dead worker's trial was failed)."""

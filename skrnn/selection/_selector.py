@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -35,7 +36,7 @@ from .._validation import (
 )
 from ._baseline import baseline_score
 from ._cost import count_parameters, predict_latency_ms, probe_cost
-from ._criteria import profile_data, recommend
+from ._criteria import profile_data, recommend, search_breadth_rule
 from ._decision import decide
 from ._noise import N_BOOTSTRAP
 from ._objective import Objective, build_params, default_params, make_estimator, planned_epochs
@@ -43,9 +44,10 @@ from ._pruning import CellwisePruner
 from ._records import DEFAULT_ATTR, Measurements, record_from_trial
 from ._report import RunSettings, SelectionReport
 from ._scheme import choose_scheme
-from ._space import SearchSpace, check_param_names
+from ._shaping import NetworkSizer, shape_by_measurement, shape_space
+from ._space import FURTHER_SEARCH_SPACE, SearchSpace, check_param_names
 from ._storage import fail_orphaned_trials, resolve_storage
-from ._types import Constraints
+from ._types import CELL_NAMES, Constraints
 from ._workers import (
     WorkerJob,
     finish,
@@ -114,7 +116,13 @@ class ArchitectureSelector(BaseEstimator):
     max_fit_seconds : float or None, default=None
         Longest acceptable time to fit the chosen model on all the data for
         ``max_epochs`` epochs, estimated from measured seconds per epoch.
-        A trial breaking any constraint is *infeasible*: it is checked with a
+        The constraints shape the search space before the study: each cell's
+        ``hidden_size`` and other size parameters are narrowed to the
+        networks that meet them (``max_params`` counted exactly from the
+        network, the others by cost probes), the folding front end is
+        chosen when the default one cannot fit, and a cell is dropped only
+        when its smallest network cannot; the report says how. A trial
+        breaking any constraint is still *infeasible*: it is checked with a
         short probe before it trains, never trained, never chosen, and the
         report says why.
     scoring : str, callable or None, default=None
@@ -139,7 +147,11 @@ class ArchitectureSelector(BaseEstimator):
         (``hidden_size``, ``num_layers``, ``dropout``, ``lr``,
         ``batch_size``): ``{name: optuna distribution, list of choices, or a
         single fixed value}``, for any estimator hyperparameter.
-        ``"cell": ["lstm"]`` restricts the cells.
+        ``"cell": ["lstm"]`` restricts the cells. The parameters of
+        :data:`~skrnn.selection.FURTHER_SEARCH_SPACE` (``front_end``,
+        ``scaling``, ``pooling``) are searched too as far as the budget
+        allows (the report says which), unless set here or in
+        ``estimator_params``.
     estimator_params : dict or None, default=None
         Fixed parameters of every trial's estimator and of the refit, e.g.
         ``{"scaling": "sequence", "early_stopping": True}``. A parameter of
@@ -407,7 +419,11 @@ class ArchitectureSelector(BaseEstimator):
         # Epochs of a typical trial, for the budget rule, the pruner and the report.
         epochs = planned_epochs(typical, len(scheme.splits[0][0]))
 
-        # 1. The criteria, fed with this machine's measured costs.
+        # 1. The constraints shape the space; then the criteria, fed with
+        # this machine's measured costs.
+        n_outputs = len(classes) if classification else int(np.prod(np.shape(y)[1:]))
+        shape = (task, fixed, trial_fixed, sequences, n_outputs, X, y, X_one, seed, constraints)
+        space, shaping = self._shape(space, *shape)
         costs, reference, unavailable = self._measure(task, space, trial_fixed, X, y, X_one, seed)
         profile = profile_data(
             sequences.lengths,
@@ -433,6 +449,21 @@ class ArchitectureSelector(BaseEstimator):
                 "No cell can meet the constraints: "
                 + " ".join(self.recommendation_.excluded.values())
             )
+        # The budget rule also decides how many further parameters are searched.
+        further = tuple(
+            name for name in FURTHER_SEARCH_SPACE
+            if name not in (self.search_space or {}) and name not in fixed
+        )
+        reason, searched = search_breadth_rule(
+            self.recommendation_.affordable_trials, len(cells), further
+        )
+        if reason is not None:
+            self.recommendation_ = replace(
+                self.recommendation_, reasons=(*self.recommendation_.reasons, reason)
+            )
+        if searched:
+            space, _ = self._search_space(task, further=searched)
+            space, shaping = self._shape(space, *shape)
 
         # 2. The study (resumed if it exists in the storage).
         objective = Objective(
@@ -449,7 +480,7 @@ class ArchitectureSelector(BaseEstimator):
         try:
             with _optuna_logging(self.verbose):
                 study, self.recovered_trials_ = self._study(
-                    task, cells, seed, scheme.description, epochs, storage
+                    task, cells, seed, scheme.description, epochs, storage, space
                 )
                 search_seconds, died = self._optimize(
                     study, objective, space, cells, n_workers, seed
@@ -515,6 +546,7 @@ class ArchitectureSelector(BaseEstimator):
             decision=decision,
             best_params=self.best_params_,
             final_model=final_model,
+            shaping=shaping,
         )
         if self.verbose:
             print(f"[ArchitectureSelector] chose {decision.cell.upper()}: {decision.reason}")
@@ -545,6 +577,40 @@ class ArchitectureSelector(BaseEstimator):
             task, "gru", typical, fixed, max_epochs=self.max_epochs, random_state=None,
         ))
 
+    def _shape(self, space, task, fixed, trial_fixed, sequences, n_outputs, X, y, X_one, seed,
+               constraints):
+        """The space shaped by the constraints, and how (None without any).
+
+        ``max_params`` narrows each cell's ranges to the networks that fit it
+        (counted exactly, nothing trained; it raises only if none can), then
+        the measured limits narrow them by cost probes.
+        """
+        defaults = default_params(task, "gru")
+        space, shaping = shape_space(
+            space, NetworkSizer(task, sequences, n_outputs, fixed), self.max_params, defaults
+        )
+        return shape_by_measurement(
+            space, self._prober(task, trial_fixed, X, y, X_one, seed), constraints, defaults,
+            fixed, shaping,
+        )
+
+    def _prober(self, task, fixed, X, y, X_one, seed):
+        """``probe(cell, params) -> (CellCost, epochs of a fit on all the data)``,
+        or None for a configuration that cannot be fitted here."""
+
+        def probe(cell, params):
+            estimator = make_estimator(task, cell, build_params(
+                task, cell, params, fixed, max_epochs=self.max_epochs, random_state=seed,
+            ))
+            try:
+                cost = probe_cost(estimator, X, y, X_one,
+                                  classification=task == "classification", random_state=seed)
+            except _TRIAL_ERRORS:
+                return None
+            return cost, planned_epochs(estimator, len(y))
+
+        return probe
+
     def _measure(self, task, space, fixed, X, y, X_one, seed):
         """Each allowed cell's cost at the cheapest configuration of the space.
 
@@ -552,9 +618,9 @@ class ArchitectureSelector(BaseEstimator):
         for a cell that failed to fit (it is excluded; if every cell fails,
         the first error is raised: the configuration itself is at fault).
         """
-        cheapest = space.cheapest()
-        costs, unavailable, first_error = {}, {}, None
+        costs, unavailable, first_error, measured = {}, {}, None, {}
         for cell in space.cells:
+            measured[cell] = cheapest = space.cheapest(cell)
             params = build_params(task, cell, cheapest, fixed,
                                   max_epochs=self.max_epochs, random_state=seed)
             try:
@@ -571,9 +637,17 @@ class ArchitectureSelector(BaseEstimator):
                 first_error = first_error or exc
         if not costs:
             raise first_error
-        shown = ("hidden_size", "num_layers", "bidirectional", "patch_size", "batch_size")
-        chosen = {**fixed, **cheapest}
-        return costs, {k: chosen[k] for k in shown if k in chosen}, unavailable
+        shown = ("hidden_size", "num_layers", "bidirectional", "front_end", "patch_size",
+                 "batch_size")
+        chosen = {cell: {**fixed, **measured[cell]} for cell in measured}
+        reference = {}
+        for k in shown:
+            values = {cell: chosen[cell][k] for cell in chosen if k in chosen[cell]}
+            if len(values) == len(chosen) and len(set(map(repr, values.values()))) == 1:
+                reference[k] = next(iter(values.values()))
+            elif values:  # the cells were measured at different values (a shaped space)
+                reference[k] = ", ".join(f"{v} ({CELL_NAMES[c]})" for c, v in values.items())
+        return costs, reference, unavailable
 
     def _refit(self, model, X, y, sample_weight, X_one) -> tuple:
         """Refit the winner on all the data (seeded like its trial): the model, its cost.
@@ -611,9 +685,9 @@ class ArchitectureSelector(BaseEstimator):
         kind = np.asarray(y).dtype.kind
         return "regression" if kind in "fc" else "classification"
 
-    def _search_space(self, task):
-        """The search space, and every parameter the user fixed (``estimator_params``
-        and the single values of ``search_space``)."""
+    def _search_space(self, task, further=()):
+        """The search space (with the ``further`` parameters), and every parameter
+        the user fixed (``estimator_params`` and the single values of ``search_space``)."""
         names = {"cell", *default_params(task, "gru")}
         fixed = dict(self.estimator_params or {})
         check_param_names(fixed, names, "estimator_params")
@@ -624,7 +698,7 @@ class ArchitectureSelector(BaseEstimator):
                 "keep each parameter in one of them."
             )
         # A parameter fixed in estimator_params leaves the default search space.
-        space = SearchSpace(self.search_space, names, exclude=fixed)
+        space = SearchSpace(self.search_space, names, exclude=fixed, further=further)
         return space, {**space.fixed, **fixed}
 
     def _sampler(self, cells, seed, shared: bool, worker=None):
@@ -652,7 +726,7 @@ class ArchitectureSelector(BaseEstimator):
             )
         )
 
-    def _study(self, task, cells, seed, validation, epochs, storage):
+    def _study(self, task, cells, seed, validation, epochs, storage, space):
         """The study, created or resumed, and the trials of dead workers it failed."""
         self._epochs = epochs
         study = optuna.create_study(
@@ -672,6 +746,9 @@ class ArchitectureSelector(BaseEstimator):
             "scoring": _scoring_name(self.scoring, task == "classification"),
             "validation": validation,
         }
+        if space.signature():
+            # Optuna cannot change a parameter's choices within a study
+            meta["space"] = space.signature()
         recovered = fail_orphaned_trials(study)
         known = study.user_attrs.get(_STUDY_ATTR)
         if known is None:
@@ -699,7 +776,9 @@ class ArchitectureSelector(BaseEstimator):
         queued = {t.user_attrs.get(DEFAULT_ATTR) for t in study.get_trials(deepcopy=False)}
         defaults = default_params(objective.task, "gru")
         for cell in cells:
-            if cell not in queued and space.allows_default(defaults):
+            # (a default that breaks max_params is left out: it could never be chosen)
+            if (cell not in queued and space.allows_default(defaults)
+                    and space.cell_space(cell).default_fits):
                 study.enqueue_trial(
                     space.default_study_params(cell, defaults), user_attrs={DEFAULT_ATTR: cell}
                 )
@@ -707,7 +786,7 @@ class ArchitectureSelector(BaseEstimator):
         # (e.g. batch_size="auto", or a hidden_size the user left out): the
         # default where the space allows it, else the middle of the range.
         for cell in cells:
-            typical = space.to_study_params(cell, space.typical(defaults))
+            typical = space.to_study_params(cell, space.typical(defaults, cell))
             if typical != space.default_study_params(cell, defaults):
                 study.enqueue_trial(typical, skip_if_exists=True)
         if n_workers > 1:

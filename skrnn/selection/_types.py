@@ -167,6 +167,71 @@ class Constraints(AsDict):
 
 
 @dataclass(frozen=True)
+class CellShaping(AsDict):
+    """How ``max_params`` shaped one cell's part of the search space.
+
+    Attributes
+    ----------
+    cell : {"gru", "lstm"}
+    limits : tuple of str
+        One sentence per parameter the constraint narrowed or set.
+    smallest : dict or None
+        The size parameters of the cell's smallest network (None when
+        ``max_params`` is not set).
+    smallest_params : int or None
+        Its parameter count.
+    excluded : bool
+        Whether even the smallest network breaks the limit.
+    """
+
+    cell: str
+    limits: tuple
+    smallest: dict | None = None
+    smallest_params: int | None = None
+    excluded: bool = False
+
+
+@dataclass(frozen=True)
+class SpaceShaping(AsDict):
+    """How a constraint shaped the search space (for the report).
+
+    Attributes
+    ----------
+    constraint : str
+        The constraints that shaped it, e.g. ``"max_params=500"``.
+    cells : tuple of CellShaping
+    """
+
+    constraint: str
+    cells: tuple
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether the constraint changed anything."""
+        return any(c.limits or c.excluded for c in self.cells)
+
+    def lines(self) -> list:
+        """The report's sentences, one per cell the constraint changed."""
+        out = []
+        for c in self.cells:
+            name = CELL_NAMES[c.cell]
+            if c.excluded:
+                out.append(
+                    f"{name} is dropped: even its smallest network "
+                    f"({describe_params(c.smallest)}) has {c.smallest_params:,} parameters, "
+                    "more than max_params allows."
+                )
+            elif c.limits:
+                out.append(f"{name}: " + "; ".join(c.limits) + ".")
+        return out
+
+
+def describe_params(params: dict) -> str:
+    """``{"hidden_size": 8, "front_end": "fold"}`` -> ``"hidden_size=8, front_end='fold'"``."""
+    return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "the fixed configuration"
+
+
+@dataclass(frozen=True)
 class Reason(AsDict):
     """One rule that fired.
 
@@ -174,7 +239,7 @@ class Reason(AsDict):
     ----------
     rule : str
         ``"sequence_length"``, ``"dataset_size"``, ``"resources"``,
-        ``"measured_cost"``, ``"budget"`` or ``"user"``.
+        ``"measured_cost"``, ``"budget"``, ``"search_space"`` or ``"user"``.
     favours : {"gru", "lstm"} or None
         The cell the rule votes for, if any.
     text : str

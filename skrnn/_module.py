@@ -145,7 +145,7 @@ class RecurrentNetwork(nn.Module):
         if self.scaling in ("sequence", "last"):
             shift, scale = _sequence_statistics(X, mask, lengths)
             if self.scaling == "last":
-                shift = _last_step(X, lengths)
+                shift = _last_steps(X, lengths, 1)  # (batch, features)
             X = (X - shift[:, None]) / scale[:, None]
         elif self.scaling == "global":
             X = (X - self.input_shift) / self.input_scale
@@ -271,13 +271,6 @@ def _patch(X, lengths, mask, size):
         return X, None, None
     lengths, mask = _valid_steps(X, torch.div(lengths + size - 1, size, rounding_mode="floor"))
     return X, lengths, mask
-
-
-def _last_step(X, lengths):
-    """Each sequence's last valid step, ``(batch, features)``."""
-    if lengths is None:
-        return X[:, -1]
-    return X[torch.arange(X.shape[0], device=X.device), lengths - 1]
 
 
 def _last_steps(X, lengths, window):

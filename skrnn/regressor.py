@@ -68,8 +68,7 @@ def continues_first_feature(sequences: Sequences, y, sample_weight=None) -> bool
     reappearing = np.isin(target.astype(np.float32), steps.astype(np.float32))
     if np.average(reappearing, weights=weight) >= FORECAST_REAPPEARING_SHARE:
         return True
-    last = np.array([s[length - 1, 0] for s, length in zip(
-        sequences.data, sequences.lengths, strict=True)], dtype=np.float64)
+    last = steps[np.cumsum(sequences.lengths) - 1]  # each sequence's last step
     return float(np.average((target - last) ** 2, weights=weight)) < target_var
 
 

@@ -1,11 +1,14 @@
 """ArchitectureSelector(n_jobs=k): trials in k worker processes over a shared storage.
 
-Real storages and real (spawned) processes. The multi-process tests are slow;
-the checks that must happen in the parent before any worker starts are not.
+Real storages and real processes (forked at one thread per worker, else
+from a forkserver). The multi-process tests are slow; the checks that must
+happen in the parent before any worker starts are not.
 """
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import tempfile
 
 import numpy as np
@@ -17,6 +20,7 @@ from skorch.callbacks import Callback
 
 from skrnn import ArchitectureSelector
 from skrnn._threads import available_cores
+from skrnn.selection._workers import start_method
 
 SPACE = {"hidden_size": [4, 6], "num_layers": 1, "dropout": 0.0, "batch_size": 32}
 
@@ -34,6 +38,21 @@ def data(n=60):
 
 def pids(sel):
     return {r.worker.rsplit(":", 1)[1] for r in sel.report_.records if r.state != "waiting"}
+
+
+@contextlib.contextmanager
+def fails_after(seconds):
+    """Turn a hang (e.g. a deadlocked worker) into a failure after ``seconds``."""
+    def alarm(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s: a worker hangs")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture
@@ -65,6 +84,15 @@ def test_n_jobs_zero_is_an_error():
     X, y = data()
     with pytest.raises(ValueError, match="n_jobs=0"):
         tiny(n_jobs=0).fit(X, y)
+
+
+def test_workers_fork_only_on_linux_at_one_thread():
+    # fork is safe only when no worker starts an OpenMP team (see _workers)
+    assert start_method(1, "linux") == "fork"
+    for threads in (2, "auto", None):
+        assert start_method(threads, "linux") == "forkserver"
+    for platform in ("darwin", "win32"):
+        assert start_method(1, platform) == "spawn"
 
 
 # -------------------------------------------------------- worker processes
@@ -112,6 +140,33 @@ def test_user_sqlite_storage_is_shared_by_the_workers(tmp_path):
     # resume: nothing left to run, same decision
     again = tiny(n_trials=4, storage=url, study_name="par").fit(X, y)
     assert len(again.study_.trials) == 4 and again.best_params_ == sel.best_params_
+
+
+@pytest.mark.slow
+def test_workers_at_two_threads_start_from_a_forkserver(own_tempdir):
+    # A forked child that runs a team of two OpenMP threads after its parent
+    # ran one hangs: the parent has run two-thread fits before this search,
+    # so a worker forked from it at two threads would never finish.
+    import torch
+
+    from skrnn import GRURegressor
+
+    X, y = data()
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        x = torch.randn(256, 256)
+        (x @ x).sum()  # a parallel region in this process
+        GRURegressor(max_epochs=1, num_threads=2, hidden_size=64, batch_size=32).fit(X, y)
+    finally:
+        torch.set_num_threads(before)
+    with fails_after(120):
+        sel = tiny(n_trials=4, n_jobs=2, refit=False,
+                   estimator_params={"num_threads": 2}).fit(X, y)
+    assert len(sel.study_.trials) == 4
+    assert all(t.state == TrialState.COMPLETE for t in sel.study_.trials)
+    assert len(pids(sel)) == 2
+    assert {r.num_threads for r in sel.report_.records} == {min(2, available_cores())}
 
 
 class DieOnce(Callback):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import pickle
 import shutil
 import time
 import warnings
@@ -185,20 +186,22 @@ class ArchitectureSelector(BaseEstimator):
     study_name : str or None, default=None
         Name of the study in ``storage`` (``None``: a new unique name).
     n_jobs : int or None, default=None
-        Trials run at once, each in a worker process (started with
-        ``"spawn"``: a script must guard its code with ``if __name__ ==
-        "__main__":``). ``None`` or 1: in this process; ``-1``: one worker
-        per core this process may use (``os.sched_getaffinity``), ``-2`` one
-        fewer, and so on. The workers share the study through ``storage``
-        (which must not be in memory), or, when it is None, a temporary
-        journal file deleted after the search (:attr:`study_` is then an
-        in-memory copy). Each worker's estimators, and the cost probe, run
-        at ``max(1, cores // n_jobs)`` threads unless ``num_threads`` is in
-        ``estimator_params``; the refit keeps the estimators' own policy.
-        The data are checked here before any worker starts, then sent once
-        to each worker. ``n_trials`` stays exact over all workers; a worker
-        that dies has its trial marked FAILED (:attr:`recovered_trials_`)
-        and ``fit`` warns.
+        Trials run at once, each in a worker process: forked on Linux when
+        each worker runs one thread, else started by a forkserver (Linux)
+        or spawned, which imports the calling script, so guard it with
+        ``if __name__ == "__main__":``. ``None`` or 1: in this process;
+        ``-1``: one worker per core this process may use
+        (``os.sched_getaffinity``), ``-2`` one fewer, and so on. The
+        workers share the study through ``storage`` (which must not be in
+        memory), or, when it is None, a temporary journal file deleted after
+        the search (:attr:`study_` is then an in-memory copy). Each worker's
+        estimators, and the cost probe, run at ``max(1, cores // n_jobs)``
+        threads unless ``num_threads`` is in ``estimator_params``; the refit
+        keeps the estimators' own policy. The data are checked here before
+        any worker starts, then sent once to each worker (inherited when it
+        is forked). ``n_trials`` stays exact over all workers; a worker that
+        dies has its trial marked FAILED (:attr:`recovered_trials_`) and
+        ``fit`` warns.
     refit : bool, default=True
         Refit the winner on all the data as :attr:`best_estimator_`.
         A worker process that only contributes trials can skip it.
@@ -795,6 +798,8 @@ class ArchitectureSelector(BaseEstimator):
             # else the temporary journal file
             storage = self.storage if self.storage is not None else study_storage(study)
 
+            storage = pickle.dumps(storage)
+
             def job(index):
                 return WorkerJob(
                     storage=storage, study_name=study.study_name, objective=objective,
@@ -805,13 +810,13 @@ class ArchitectureSelector(BaseEstimator):
                 )
 
             n_workers = n_workers if remaining is None else min(n_workers, remaining)
-            died = run_workers(n_workers, job, remaining)
+            died = run_workers(n_workers, job, remaining, objective.fixed.get("num_threads"))
             if len(died) == n_workers:
                 raise RuntimeError(
                     "ArchitectureSelector: every worker process died (" + "; ".join(died)
-                    + "); their errors are on stderr. A script that fits with n_jobs > 1 must "
-                    "start from `if __name__ == '__main__':` (worker processes are spawned "
-                    "and import the script)."
+                    + "); their errors are on stderr. A script that fits with n_jobs > 1 "
+                    "should start from `if __name__ == '__main__':` (workers that are not "
+                    "forked import the script)."
                 )
             return time.perf_counter() - start, died
         callbacks = []

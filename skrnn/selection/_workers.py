@@ -7,10 +7,25 @@ process can open: the user's ``storage`` (an SQLite or PostgreSQL URL, a
 journal file), else a temporary journal file the parent deletes after the
 fit (the study is copied into memory first, as :attr:`study_`).
 
-* Processes are started with the ``"spawn"`` context: forking a process
-  whose torch already started its thread pool is unsafe.
+* How processes start (:func:`start_method`) decides what a worker costs
+  before its first trial. A spawned process imports torch, skrnn and
+  ``torch._dynamo`` (which torch's optimizers import at their first use) and
+  pays its first fit's warm-up: 2-3 s, more than a small trial (measured,
+  ``benchmarks/threads.py --only selector``: ``n_jobs=2`` ran 0.63x as
+  fast as ``n_jobs=1`` on trials of 0.4 s). A forked worker starts warm, in
+  milliseconds, and shares the parent's data copy-on-write. But fork is
+  safe only where the workers run torch at **one thread**: GNU OpenMP
+  (torch's intra-op pool) does not survive a fork once the parent has run
+  a parallel region, and a child that starts a team of two threads hangs
+  (seen here). So: ``"fork"`` on Linux when every trial runs at one
+  thread (``n_jobs`` equal to the cores, the usual case); else, on Linux,
+  ``"forkserver"``, whose server process preloads torch and skrnn once per
+  session and never runs a parallel region itself; elsewhere ``"spawn"``.
 * Each worker receives the objective -- the data included -- once, when it
-  starts, and then runs trial after trial from the storage.
+  starts (inherited under fork, pickled otherwise), and then runs trial
+  after trial from the storage. The storage always goes through pickle, so
+  that a forked worker opens its own database connections instead of
+  sharing the parent's.
 * The budget is exact: a counter shared by the workers hands out the
   ``n_trials`` still missing, one trial at a time (another process sharing
   the study is seen through the storage, as without workers).
@@ -26,6 +41,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 import time
 import traceback
@@ -56,6 +72,34 @@ def resolve_n_jobs(n_jobs, cores: int) -> int:
 def threads_per_worker(cores: int, n_jobs: int) -> int:
     """Each worker's share of the cores: ``max(1, cores // n_jobs)``."""
     return max(1, cores // n_jobs)
+
+
+#: What a forkserver preloads: the modules every trial imports, and the one
+#: torch's optimizers import lazily at their first use (1 s of a first fit).
+_FORKSERVER_PRELOAD = (
+    "torch", "torch._dynamo", "skrnn.regressor", "skrnn.classifier", "skrnn.selection._objective",
+)
+
+
+def start_method(worker_threads, platform: str = sys.platform) -> str:
+    """How worker processes start: ``"fork"``, ``"forkserver"`` or ``"spawn"``.
+
+    ``worker_threads`` is the ``num_threads`` every trial runs with (an int,
+    ``"auto"`` or None). Fork only on Linux and only at exactly one thread
+    (see the module docstring); macOS and Windows spawn, as Python does by
+    default there.
+    """
+    if not platform.startswith("linux"):
+        return "spawn"
+    return "fork" if worker_threads == 1 else "forkserver"
+
+
+def _context(method: str):
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # takes effect when this process starts its forkserver (once)
+        context.set_forkserver_preload(list(_FORKSERVER_PRELOAD))
+    return context
 
 
 def temporary_journal() -> tuple[str, str]:
@@ -109,12 +153,13 @@ def in_memory_copy(study: optuna.Study) -> optuna.Study:
 class WorkerJob:
     """What one worker needs, sent once when it starts.
 
-    ``storage`` is a URL or a picklable storage object; ``budget`` a shared
-    counter of the trials still to hand out (None: until the deadline);
+    ``storage`` is a URL or a storage object, pickled (each worker unpickles
+    its own copy); ``budget`` a shared counter of the trials still to hand
+    out (None: until the deadline);
     ``make_sampler(index)`` gives a worker its sampler.
     """
 
-    storage: object
+    storage: bytes
     study_name: str
     objective: object
     sampler: object
@@ -150,7 +195,8 @@ def worker_main(job: WorkerJob, budget, conn) -> None:
         from ._selector import _optuna_logging, _print_trial
 
         with _optuna_logging(job.verbose):
-            storage = resolve_storage(job.storage)
+            # a fresh copy: a forked worker must not use the parent's connections
+            storage = resolve_storage(pickle.loads(job.storage))
             study = optuna.load_study(
                 study_name=job.study_name, storage=storage, sampler=job.sampler, pruner=job.pruner
             )
@@ -170,14 +216,16 @@ def worker_main(job: WorkerJob, budget, conn) -> None:
         conn.close()
 
 
-def run_workers(n_workers: int, make_job, remaining: int | None) -> list[str]:
+def run_workers(n_workers: int, make_job, remaining: int | None, worker_threads) -> list[str]:
     """Run ``n_workers`` processes until the budget is spent; the problems to report.
 
-    ``make_job(index)`` gives each worker its :class:`WorkerJob`. Returns a
-    message per worker that died; raises a worker's exception (after stopping
-    the others).
+    ``make_job(index)`` gives each worker its :class:`WorkerJob` (its
+    ``storage`` pickled); ``worker_threads`` is the trials' ``num_threads``
+    (it chooses :func:`start_method`). Returns a message per worker that
+    died; raises a worker's exception (after stopping the others).
     """
-    context = multiprocessing.get_context("spawn")
+    method = start_method(worker_threads)
+    context = _context(method)
     budget = None if remaining is None else context.Value("i", remaining)
     workers = []
     try:
@@ -187,7 +235,13 @@ def run_workers(n_workers: int, make_job, remaining: int | None) -> list[str]:
                 target=worker_main, args=(make_job(index), budget, send),
                 name=f"skrnn-selection-worker-{index}", daemon=True,
             )
-            process.start()
+            with warnings.catch_warnings():
+                # Python >= 3.12 warns on forking a process that runs threads:
+                # the parent's are torch's idle OpenMP threads, which a child
+                # at one thread never uses (see start_method)
+                warnings.filterwarnings("ignore", "This process .* is multi-threaded",
+                                        DeprecationWarning)
+                process.start()
             send.close()
             workers.append((process, receive))
         return _wait(workers)

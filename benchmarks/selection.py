@@ -245,9 +245,9 @@ class Cell:
     selector: float  # mean test score over seeds
     better_default: str  # "default gru" / "default lstm"
     default: float
-    oracle_config: str
-    oracle: float
-    regret: float  # accuracy points / relative RMSE %
+    oracle_config: str  # "" when the run had no grid (--grid-limit 0)
+    oracle: float | None
+    regret: float | None  # accuracy points / relative RMSE %; None without a grid
     compute: float | None  # selector seconds / grid seconds
     noise: float  # bootstrap std of the seed-mean difference selector - better default
     seed_std: float | None  # seed std of that difference (>= 2 common seeds)
@@ -296,8 +296,8 @@ def set_cells(info: SetInfo, rows: list[Row], yt) -> list[Cell]:
     task = info.task
     default = _best([r for r in rows if r.kind == "default"], higher)
     grid = [r for r in rows if r.kind == "grid" and r.scores]
-    oracle = _best(grid, higher)
-    if default is None or oracle is None:
+    oracle = _best(grid, higher)  # None without a grid: no regret, only the default bar
+    if default is None:
         return []
     grid_s = float(sum(np.mean(r.fit_s) for r in grid))
     out = []
@@ -308,8 +308,9 @@ def set_cells(info: SetInfo, rows: list[Row], yt) -> list[Cell]:
         diff = sign * (sel.mean - default.mean)
         out.append(Cell(
             info.name, info.metric, sel.entry.split(" ", 1)[1], sel.mean, default.entry,
-            default.mean, oracle.entry.split(" ", 1)[1], oracle.mean,
-            regret(info.metric, oracle.mean, sel.mean),
+            default.mean,
+            oracle.entry.split(" ", 1)[1] if oracle else "", oracle.mean if oracle else None,
+            regret(info.metric, oracle.mean, sel.mean) if oracle else None,
             float(np.mean(sel.fit_s)) / grid_s if grid_s > 0 else None,
             noise, seed_std, bool(diff >= -noise), len(grid), len(sel.scores),
             ", ".join(sorted(set(sel.notes)))))
@@ -342,11 +343,11 @@ def summary(results) -> dict:
         compute = [c.compute for c in mine if c.compute is not None]
         out[budget] = {
             "sets": len(mine),
-            "median regret": float(np.median([c.regret for c in mine])),
+            "median regret": _median([c.regret for c in mine if c.regret is not None]),
             "median regret classification (points)": _median(
-                [c.regret for c in mine if c.metric == "accuracy"]),
+                [c.regret for c in mine if c.metric == "accuracy" and c.regret is not None]),
             "median regret regression (% RMSE)": _median(
-                [c.regret for c in mine if c.metric == "RMSE"]),
+                [c.regret for c in mine if c.metric == "RMSE" and c.regret is not None]),
             "meets default - noise": [sum(c.meets for c in mine), len(mine)],
             "misses": [c.dataset for c in mine if not c.meets],
             "median compute": _median(compute),
@@ -370,7 +371,8 @@ def _line(c: Cell) -> list[str]:
     unit = " pts" if c.metric == "accuracy" else " %"
     return [f"{c.dataset} ({c.metric})", c.budget, _fmt(c.selector),
             f"{_fmt(c.default)} ({c.better_default.split()[1]})",
-            f"{_fmt(c.oracle)} ({c.oracle_config})", f"{c.regret:+.1f}{unit}",
+            f"{_fmt(c.oracle)} ({c.oracle_config})" if c.oracle is not None else "-",
+            "-" if c.regret is None else f"{c.regret:+.1f}{unit}",
             _fmt(c.compute, ".2f"), _fmt(c.noise), "yes" if c.meets else "NO"]
 
 
@@ -419,7 +421,7 @@ def main(argv=None):
     p.add_argument("--budgets", nargs="+", choices=list(BUDGETS), default=list(BUDGETS),
                    help="selector budgets (default: all)")
     p.add_argument("--grid-limit", type=int, default=None, metavar="N",
-                   help="only the first N grid configurations (smoke runs)")
+                   help="only the first N grid configurations (smoke runs; 0: no oracle, only the default bar)")
     p.add_argument("--no-small", action="store_true", help="skip the small-data variants")
     p.add_argument("--shard", default="0/1", help="i/n: run every n-th job, from the i-th")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results JSON (merged into)")
@@ -441,7 +443,7 @@ def main(argv=None):
 
     torch.set_num_threads(1)
     shard, n_shards = map(int, args.shard.split("/"))
-    grid = GRID[: args.grid_limit] if args.grid_limit else GRID
+    grid = GRID if args.grid_limit is None else GRID[: args.grid_limit]
     specs, skipped = loadable([s for s in all_specs() if _matches(s, args.only)])
     if not args.no_small:
         specs += [s for s in small_specs(skipped) if _matches(s, args.only)]

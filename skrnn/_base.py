@@ -254,7 +254,7 @@ class RecurrentEstimatorBase(BaseEstimator):
         self.best_epoch_ = int(dict(net.callbacks_)["best_weights"].best_epoch_)
         self._onnx = None  # a session exported from a previous fit is stale
         if not incremental:  # one epoch of partial_fit is not expected to have learnt
-            self._warn_if_constant(self._constant_loss_)
+            self._warn_if_constant()
         return self
 
     def _resolve_threads(self, batch: int) -> int:
@@ -298,11 +298,24 @@ class RecurrentEstimatorBase(BaseEstimator):
             warmup_steps=self.warmup_steps,
         )
 
-    def _warn_if_constant(self, constant_loss: float):
+    def _training_loss_share(self) -> float | None:
+        """The fit's best training loss as a share of a constant prediction's.
+
+        0 is a perfect fit, 1 a model that learnt nothing; None when a
+        constant prediction is already perfect (constant targets).
+        """
+        constant_loss = self._constant_loss_
+        if constant_loss <= 0:
+            return None
+        return float(np.min(self.net_.history[:, EPOCH_END_LOSS])) / constant_loss
+
+    def _warn_if_constant(self):
         """Say out loud when training never got clearly below a constant prediction."""
-        best = float(np.min(self.net_.history[:, EPOCH_END_LOSS]))
-        if constant_loss <= 0 or best <= CONSTANT_LOSS_SHARE * constant_loss:
+        share = self._training_loss_share()
+        if share is None or share <= CONSTANT_LOSS_SHARE:
             return  # (constant targets: a constant prediction is perfect)
+        constant_loss = self._constant_loss_
+        best = share * constant_loss
         warnings.warn(
             f"{type(self).__name__} did not learn: its best training loss {best:.4g} is "
             f"{best / constant_loss:.0%} of a constant prediction's ({constant_loss:.4g}) "

@@ -1,8 +1,11 @@
 """Validation by data size, the constant-model baseline, and what the report says of them."""
 
+import warnings
+
 import numpy as np
 import pytest
-from conftest import make_sine_classes
+from conftest import make_sine_classes, make_sum_regression
+from skorch.callbacks import Callback
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 
@@ -11,6 +14,7 @@ from skrnn.selection._baseline import baseline_score
 from skrnn.selection._decision import decide
 from skrnn.selection._records import TrialRecord
 from skrnn.selection._scheme import AUTO_FOLDS, MIN_HOLDOUT, choose_scheme
+from skrnn.selection._selector import refit_fell_short
 
 QUICK = dict(n_trials=2, max_epochs=2, search_space={"hidden_size": 4, "num_layers": 1,
                                                       "dropout": 0.0, "batch_size": 32})
@@ -107,7 +111,72 @@ def test_the_noise_comparison_is_a_ratio():
 def test_a_refit_that_learns_nothing_is_retried_and_reported():
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(60, 10)), np.tile([0.0, 1.0], 30) + 0 * rng.normal(size=60)
-    with pytest.warns(ConvergenceWarning, match="refit on all the data learnt nothing"):
+    with pytest.warns(ConvergenceWarning, match="seed .* learnt nothing .* learnt nothing"):
         sel = ArchitectureSelector(**QUICK, random_state=0).fit(X, y)
     assert sel.report_.final_model["attempts"] == 2
-    assert "WARNING: the refit on all the data learnt nothing" in str(sel.report_)
+    assert "WARNING: the refit on all the data with the trial's seed" in str(sel.report_)
+
+
+class StopFullFits(Callback):
+    """Ends fits on at least ``n_train`` sequences (the refit on all the data,
+    not a trial's fit on its folds) after 3 epochs; only the first
+    ``times`` such fits (None: all)."""
+
+    def __init__(self, n_train, times=None):
+        self.n_train, self.times = n_train, times
+
+    def on_epoch_end(self, net, dataset_train=None, **kwargs):
+        if dataset_train is None or len(dataset_train) < self.n_train or len(net.history) < 3:
+            return
+        if self.times is not None:
+            if _STOPPED[0] >= self.times:
+                return
+            _STOPPED[0] += 1
+        raise KeyboardInterrupt  # skorch ends training there
+
+
+_STOPPED = [0]  # module-level: the estimators' callbacks are deep copies
+
+
+def _refit_search(callback):
+    # 160 sequences: 5-fold trials train on 128 (115 after the early-stopping
+    # split), the refit on 160 (144): StopFullFits(130) stops only the refit
+    X, y = make_sum_regression(n=160, T=12, d=2)
+    return ArchitectureSelector(
+        n_trials=2, max_epochs=30, random_state=0,
+        search_space={"hidden_size": 8, "num_layers": 1, "dropout": 0.0, "batch_size": 32},
+        estimator_params={"callbacks": [callback]},
+    ).fit(X, y)
+
+
+@pytest.mark.slow  # a whole selection with cross-validation
+def test_a_refit_that_falls_short_of_its_trial_is_retried_with_another_seed():
+    _STOPPED[0] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the retry succeeded: nothing to warn about
+        sel = _refit_search(StopFullFits(130, times=1))
+    final = sel.report_.final_model
+    assert _STOPPED[0] == 1 and final["attempts"] == 2
+    trial, kept = final["trial_train_loss_share"], final["train_loss_share"]
+    assert not refit_fell_short(kept, trial) and kept < 0.5
+    text = str(sel.report_)
+    assert "fell far short of its trial" in text and "and is the model kept" in text
+    assert f"the retry with seed {sel.best_estimator_.random_state} did not" in text
+    assert f"Refit's best training loss: {kept:.1%} of a constant prediction's" in text
+
+
+@pytest.mark.slow
+def test_a_refit_that_falls_short_twice_is_kept_with_a_warning():
+    with pytest.warns(UserWarning, match="fell far short of its trial .* too"):
+        sel = _refit_search(StopFullFits(130))
+    final = sel.report_.final_model
+    assert final["attempts"] == 2
+    assert refit_fell_short(final["train_loss_share"], final["trial_train_loss_share"])
+    assert "WARNING: the refit on all the data" in str(sel.report_)
+
+
+def test_the_refit_bar_leaves_room_for_more_data():
+    assert not refit_fell_short(0.03, 0.01)  # a close fit refitted a little less closely
+    assert not refit_fell_short(0.5, 0.2)
+    assert refit_fell_short(0.77, 0.03)
+    assert not refit_fell_short(None, 0.03) and not refit_fell_short(0.5, None)

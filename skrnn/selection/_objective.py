@@ -204,6 +204,8 @@ class Objective:
                     measured.seconds_per_epoch = seconds_per_epoch(model)
                     measured.n_params = count_parameters(model)
                     measured.num_threads = getattr(model, "n_threads_", None)
+            if k == 0:  # the training curve a refit of this trial must match
+                measured.train_loss_share = model._training_loss_share()
             if k == 0 and not probed:
                 measured.latency_ms = predict_latency_ms(model, self.X_one)
             score, error = score_with_noise(

@@ -50,6 +50,9 @@ class TrialFacts:
         CPU threads the trial's (first) fit ran with (its ``n_threads_``).
     default : bool
         Whether the trial is its cell's default estimator (:data:`DEFAULT_ATTR`).
+    train_loss_share : float or None
+        Best training loss of the trial's (first) fit as a share of a constant
+        prediction's: what the refit of a winner is checked against.
     """
 
     params: dict = field(default_factory=dict)
@@ -60,6 +63,7 @@ class TrialFacts:
     worker: str | None = None
     num_threads: int | None = None
     default: bool = False
+    train_loss_share: float | None = None
 
 
 @dataclass

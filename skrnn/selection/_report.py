@@ -138,7 +138,10 @@ class SelectionReport:
         Hyperparameters of the winning trial.
     final_model : dict or None
         ``n_params``, ``latency_ms`` and ``fit_seconds`` of the model refitted
-        on all the data (None without refit).
+        on all the data, its ``attempts``, its ``train_loss_share`` (best
+        training loss over a constant prediction's) next to the winning
+        trial's (``trial_train_loss_share``), and a ``warning`` when the
+        refit learnt nothing or fell short of its trial (None without refit).
     shaping : SpaceShaping or None
         How ``max_params`` narrowed the search space (None without it).
 
@@ -283,6 +286,13 @@ class SelectionReport:
                 f"  Refitted on all {p.n_sequences:,} sequences in {f['fit_seconds']:.3g} s: "
                 f"{f['n_params']:,} parameters, predict {f['latency_ms']:.3g} ms per sequence."
             )
+            if f.get("train_loss_share") is not None:
+                trial = f.get("trial_train_loss_share")
+                lines.append(
+                    f"  Refit's best training loss: {f['train_loss_share']:.1%} of a constant "
+                    "prediction's" + ("" if trial is None else f" (winning trial: {trial:.1%})")
+                    + "."
+                )
             if f.get("warning"):
                 lines.append(f"  WARNING: {f['warning']}")
         return "\n".join(lines)

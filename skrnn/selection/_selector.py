@@ -515,7 +515,7 @@ class ArchitectureSelector(BaseEstimator):
                     task, decision.cell, winner.params, fixed,
                     max_epochs=self.max_epochs, random_state=trial_seed,
                 )),
-                X, y, sample_weight, X_one,
+                X, y, sample_weight, X_one, winner.train_loss_share,
             )
         settings = RunSettings(
             scoring=_scoring_name(self.scoring, classification),
@@ -652,33 +652,40 @@ class ArchitectureSelector(BaseEstimator):
                 reference[k] = ", ".join(f"{v} ({CELL_NAMES[c]})" for c, v in values.items())
         return costs, reference, unavailable
 
-    def _refit(self, model, X, y, sample_weight, X_one) -> tuple:
+    def _refit(self, model, X, y, sample_weight, X_one, trial_loss_share=None) -> tuple:
         """Refit the winner on all the data (seeded like its trial): the model, its cost.
 
-        A refit that learns nothing (the estimator's ConvergenceWarning: its
-        training loss stayed at a constant prediction's) is retried once with
-        another seed; if that fails too, the report says so with the numbers.
+        The refit's training curve is checked against its trial's: a refit
+        that learns nothing (the estimator's ConvergenceWarning: its training
+        loss stayed at a constant prediction's), or whose best training loss
+        ends far above the trial's (:func:`refit_fell_short`), is retried once
+        with another seed, and the better of the two is kept; the report
+        says so with the numbers.
         """
         start = time.perf_counter()
         seed = model.random_state
-        for attempt, attempt_seed in enumerate((seed, None if seed is None else seed + 1)):
-            model = clone(model).set_params(random_state=attempt_seed)
-            failed = _fit_catching_convergence(model, X, y, sample_weight)
-            if failed is None:
+        attempts = []  # (model, failed, share, seed)
+        for attempt_seed in (seed, None if seed is None else seed + 1):
+            candidate = clone(model).set_params(random_state=attempt_seed)
+            failed = _fit_catching_convergence(candidate, X, y, sample_weight)
+            share = candidate._training_loss_share()
+            attempts.append((candidate, failed, share, attempt_seed))
+            if failed is None and not refit_fell_short(share, trial_loss_share):
                 break
+        model, failed, share, kept_seed = min(
+            attempts, key=lambda a: (a[1] is not None, np.inf if a[2] is None else a[2]))
+        warning = _refit_warning(attempts, kept_seed, seed, trial_loss_share)
         if failed is not None:
-            warning = f"the refit on all the data learnt nothing: {failed.message}"
             warnings.warn(f"ArchitectureSelector: {warning}", ConvergenceWarning, stacklevel=3)
-        elif attempt:
-            warning = (f"the refit with the trial's seed ({seed}) learnt nothing; the retry "
-                       f"with seed {attempt_seed} did.")
-        else:
-            warning = None
+        elif warning and refit_fell_short(share, trial_loss_share):
+            warnings.warn(f"ArchitectureSelector: {warning}", UserWarning, stacklevel=3)
         return model, {
             "fit_seconds": time.perf_counter() - start,
             "n_params": count_parameters(model),
             "latency_ms": predict_latency_ms(model, X_one),
-            "attempts": attempt + 1,
+            "attempts": len(attempts),
+            "train_loss_share": share,
+            "trial_train_loss_share": trial_loss_share,
             "warning": warning,
         }
 
@@ -904,6 +911,51 @@ class _StopAtTotal:
     def __call__(self, study, trial):
         if len(study.get_trials(deepcopy=False, states=_COUNTED)) >= self.n_trials:
             study.stop()
+
+
+#: A refit "falls short" of its trial when its best training loss, as a share
+#: of a constant prediction's, exceeds REFIT_LOSS_FACTOR x the trial's plus
+#: REFIT_LOSS_MARGIN. The refit sees all the data where the trial saw
+#: (k-1)/k of it or less, so some rise is expected (a small set that a trial
+#: fits to a share of 0.01 may be refitted to 0.03: not a failure); the
+#: margin keeps such shares below the bar, the factor scales it for models
+#: that fit less closely. A refit twice as far from a perfect fit as its
+#: trial plus a tenth of a constant model is a different model.
+REFIT_LOSS_FACTOR = 2.0
+REFIT_LOSS_MARGIN = 0.1
+
+
+def refit_fell_short(share, trial_share) -> bool:
+    """Whether a refit's training-loss share is far above its trial's (see REFIT_LOSS_FACTOR)."""
+    if share is None or trial_share is None:
+        return False
+    return share > REFIT_LOSS_FACTOR * trial_share + REFIT_LOSS_MARGIN
+
+
+def _refit_warning(attempts, kept_seed, seed, trial_share) -> str | None:
+    """What the report says about the refit (None: nothing went wrong)."""
+    def what(failed, share):
+        loss = "" if share is None else f" (best training loss {share:.0%} of a constant prediction's)"
+        if failed is not None:
+            return "learnt nothing" + loss
+        if refit_fell_short(share, trial_share):
+            return "fell far short of its trial" + loss
+        return "did not" + loss
+
+    first_model, first_failed, first_share, _ = attempts[0]
+    if first_failed is None and not refit_fell_short(first_share, trial_share):
+        return None
+    trial = "" if trial_share is None else f", against {trial_share:.0%} in the winning trial"
+    if len(attempts) == 1:  # no retry possible
+        return f"the refit on all the data {what(first_failed, first_share)}{trial}."
+    _, second_failed, second_share, second_seed = attempts[1]
+    text = (f"the refit on all the data with the trial's seed ({seed}) "
+            f"{what(first_failed, first_share)}{trial}; the retry with seed {second_seed} ")
+    if second_failed is None and not refit_fell_short(second_share, trial_share):
+        return text + f"{what(None, second_share)}, and is the model kept."
+    return text + (f"{what(second_failed, second_share)} too; the refit with seed {kept_seed} "
+                   "is kept. Its score may be far from the trial's: refit again or choose "
+                   "another configuration.")
 
 
 def _fit_catching_convergence(model, X, y, sample_weight=None):

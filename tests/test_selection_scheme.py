@@ -113,7 +113,7 @@ def test_a_refit_that_learns_nothing_is_retried_and_reported():
     X, y = rng.normal(size=(60, 10)), np.tile([0.0, 1.0], 30) + 0 * rng.normal(size=60)
     with pytest.warns(ConvergenceWarning, match="seed .* learnt nothing .* learnt nothing"):
         sel = ArchitectureSelector(**QUICK, random_state=0).fit(X, y)
-    assert sel.report_.final_model["attempts"] == 2
+    assert sel.report_.final_model.attempts == 2
     assert "WARNING: the refit on all the data with the trial's seed" in str(sel.report_)
 
 
@@ -156,8 +156,8 @@ def test_a_refit_that_falls_short_of_its_trial_is_retried_with_another_seed():
         warnings.simplefilter("error")  # the retry succeeded: nothing to warn about
         sel = _refit_search(StopFullFits(130, times=1))
     final = sel.report_.final_model
-    assert _STOPPED[0] == 1 and final["attempts"] == 2
-    trial, kept = final["trial_train_loss_share"], final["train_loss_share"]
+    assert _STOPPED[0] == 1 and final.attempts == 2
+    trial, kept = final.trial_train_loss_share, final.train_loss_share
     assert not refit_fell_short(kept, trial) and kept < 0.5
     text = str(sel.report_)
     assert "fell far short of its trial" in text and "and is the model kept" in text
@@ -170,8 +170,8 @@ def test_a_refit_that_falls_short_twice_is_kept_with_a_warning():
     with pytest.warns(UserWarning, match="fell far short of its trial .* too"):
         sel = _refit_search(StopFullFits(130))
     final = sel.report_.final_model
-    assert final["attempts"] == 2
-    assert refit_fell_short(final["train_loss_share"], final["trial_train_loss_share"])
+    assert final.attempts == 2
+    assert refit_fell_short(final.train_loss_share, final.trial_train_loss_share)
     assert "WARNING: the refit on all the data" in str(sel.report_)
 
 

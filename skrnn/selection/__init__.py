@@ -23,6 +23,7 @@ _OBJECTS = {
     "DataProfile": "_types",
     "Decision": "_decision",
     "Recommendation": "_types",
+    "RefitRecord": "_types",
     "SelectionReport": "_report",
     "profile_data": "_criteria",
     "recommend": "_criteria",
@@ -43,7 +44,7 @@ if _typing.TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from ._report import SelectionReport
     from ._selector import ArchitectureSelector
     from ._space import DEFAULT_SEARCH_SPACE, FURTHER_SEARCH_SPACE
-    from ._types import CellCost, Constraints, DataProfile, Recommendation
+    from ._types import CellCost, Constraints, DataProfile, Recommendation, RefitRecord
 
 
 def __dir__():

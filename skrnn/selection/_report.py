@@ -18,6 +18,7 @@ from ._types import (
     AsDict,
     DataProfile,
     Recommendation,
+    RefitRecord,
     SpaceShaping,
 )
 
@@ -136,12 +137,10 @@ class SelectionReport:
         The chosen cell and the reason.
     best_params : dict
         Hyperparameters of the winning trial.
-    final_model : dict or None
-        ``n_params``, ``latency_ms`` and ``fit_seconds`` of the model refitted
-        on all the data, its ``attempts``, its ``train_loss_share`` (best
-        training loss over a constant prediction's) next to the winning
-        trial's (``trial_train_loss_share``), and a ``warning`` when the
-        refit learnt nothing or fell short of its trial (None without refit).
+    final_model : RefitRecord or None
+        The model refitted on all the data: its cost, its training loss next
+        to the winning trial's, and a warning when it learnt nothing or fell
+        short of its trial (None without refit).
     shaping : SpaceShaping or None
         How ``max_params`` narrowed the search space (None without it).
 
@@ -178,7 +177,7 @@ class SelectionReport:
     records: list
     decision: Decision
     best_params: dict
-    final_model: dict | None = None
+    final_model: RefitRecord | None = None
     shaping: SpaceShaping | None = None
     cells: dict = field(init=False)
 
@@ -207,7 +206,7 @@ class SelectionReport:
                 "trials": [r.to_dict() for r in self.records],
                 "decision": self.decision.to_dict(),
                 "best_params": self.best_params,
-                "final_model": self.final_model,
+                "final_model": None if self.final_model is None else self.final_model.to_dict(),
                 "shaping": None if self.shaping is None else self.shaping.to_dict(),
             }
         )
@@ -283,18 +282,18 @@ class SelectionReport:
         if self.final_model:
             f = self.final_model
             lines.append(
-                f"  Refitted on all {p.n_sequences:,} sequences in {f['fit_seconds']:.3g} s: "
-                f"{f['n_params']:,} parameters, predict {f['latency_ms']:.3g} ms per sequence."
+                f"  Refitted on all {p.n_sequences:,} sequences in {f.fit_seconds:.3g} s: "
+                f"{f.n_params:,} parameters, predict {f.latency_ms:.3g} ms per sequence."
             )
-            if f.get("train_loss_share") is not None:
-                trial = f.get("trial_train_loss_share")
+            if f.train_loss_share is not None:
+                trial = f.trial_train_loss_share
                 lines.append(
-                    f"  Refit's best training loss: {f['train_loss_share']:.1%} of a constant "
+                    f"  Refit's best training loss: {f.train_loss_share:.1%} of a constant "
                     "prediction's" + ("" if trial is None else f" (winning trial: {trial:.1%})")
                     + "."
                 )
-            if f.get("warning"):
-                lines.append(f"  WARNING: {f['warning']}")
+            if f.warning:
+                lines.append(f"  WARNING: {f.warning}")
         return "\n".join(lines)
 
     def _shaping_lines(self) -> list:

@@ -48,7 +48,7 @@ from ._scheme import choose_scheme
 from ._shaping import NetworkSizer, shape_by_measurement, shape_space
 from ._space import FURTHER_SEARCH_SPACE, SearchSpace, check_param_names
 from ._storage import fail_orphaned_trials, resolve_storage
-from ._types import CELL_NAMES, Constraints
+from ._types import CELL_NAMES, Constraints, RefitRecord
 from ._workers import (
     WorkerJob,
     finish,
@@ -653,7 +653,7 @@ class ArchitectureSelector(BaseEstimator):
         return costs, reference, unavailable
 
     def _refit(self, model, X, y, sample_weight, X_one, trial_loss_share=None) -> tuple:
-        """Refit the winner on all the data (seeded like its trial): the model, its cost.
+        """Refit the winner on all the data (seeded like its trial): the model, its RefitRecord.
 
         The refit's training curve is checked against its trial's: a refit
         that learns nothing (the estimator's ConvergenceWarning: its training
@@ -679,15 +679,15 @@ class ArchitectureSelector(BaseEstimator):
             warnings.warn(f"ArchitectureSelector: {warning}", ConvergenceWarning, stacklevel=3)
         elif warning and refit_fell_short(share, trial_loss_share):
             warnings.warn(f"ArchitectureSelector: {warning}", UserWarning, stacklevel=3)
-        return model, {
-            "fit_seconds": time.perf_counter() - start,
-            "n_params": count_parameters(model),
-            "latency_ms": predict_latency_ms(model, X_one),
-            "attempts": len(attempts),
-            "train_loss_share": share,
-            "trial_train_loss_share": trial_loss_share,
-            "warning": warning,
-        }
+        return model, RefitRecord(
+            fit_seconds=time.perf_counter() - start,
+            n_params=count_parameters(model),
+            latency_ms=predict_latency_ms(model, X_one),
+            attempts=len(attempts),
+            train_loss_share=share,
+            trial_train_loss_share=trial_loss_share,
+            warning=warning,
+        )
 
     def _resolve_task(self, y) -> str:
         if self.task != "auto":

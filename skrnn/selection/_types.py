@@ -112,6 +112,47 @@ class CellCost(AsDict):
 
 
 @dataclass(frozen=True)
+class RefitRecord(AsDict):
+    """The winning configuration refitted on all the data (``SelectionReport.final_model``).
+
+    Attributes
+    ----------
+    fit_seconds : float
+        Wall time of the refit, a retry included.
+    n_params : int
+        Trainable parameters of the refitted network.
+    latency_ms : float
+        Time of ``predict`` on a single sequence, in milliseconds.
+    attempts : int
+        Fits run: 2 when the first learnt nothing or fell short of its trial
+        and was retried with the next seed.
+    train_loss_share : float or None
+        The kept refit's best training loss as a share of a constant
+        prediction's (0: a perfect fit, 1: nothing learnt).
+    trial_train_loss_share : float or None
+        The same share of the winning trial's fit, which the refit is
+        checked against.
+    warning : str or None
+        What went wrong, with the numbers (None: nothing).
+
+    Examples
+    --------
+    >>> from skrnn.selection import RefitRecord
+    >>> RefitRecord(fit_seconds=1.2, n_params=297, latency_ms=0.4, attempts=1,
+    ...             train_loss_share=0.03, trial_train_loss_share=0.02).to_dict()["attempts"]
+    1
+    """
+
+    fit_seconds: float
+    n_params: int
+    latency_ms: float
+    attempts: int = 1
+    train_loss_share: float | None = None
+    trial_train_loss_share: float | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
 class Constraints(AsDict):
     """Hard limits a chosen model must respect (``None``: no limit).
 

@@ -194,6 +194,11 @@ def worker_main(job: WorkerJob, budget, conn) -> None:
     try:
         from ._selector import _optuna_logging, _print_trial
 
+        threads = getattr(job.objective, "fixed", {}).get("num_threads")
+        if isinstance(threads, int) and threads > 0:
+            import torch  # the worker's share also for what runs outside the estimators
+
+            torch.set_num_threads(threads)
         with _optuna_logging(job.verbose):
             # a fresh copy: a forked worker must not use the parent's connections
             storage = resolve_storage(pickle.loads(job.storage))

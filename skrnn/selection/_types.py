@@ -115,7 +115,7 @@ class CellCost(AsDict):
 class RefitRecord(AsDict):
     """The winning configuration refitted on all the data (``SelectionReport.final_model``).
 
-    Attributes
+    Parameters
     ----------
     fit_seconds : float
         Wall time of the refit, a retry included.

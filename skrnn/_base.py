@@ -315,10 +315,10 @@ class RecurrentEstimatorBase(BaseEstimator):
         if share is None or share <= CONSTANT_LOSS_SHARE:
             return  # (constant targets: a constant prediction is perfect)
         constant_loss = self._constant_loss_
-        best = share * constant_loss
         warnings.warn(
-            f"{type(self).__name__} did not learn: its best training loss {best:.4g} is "
-            f"{best / constant_loss:.0%} of a constant prediction's ({constant_loss:.4g}) "
+            f"{type(self).__name__} did not learn: its best training loss "
+            f"{share * constant_loss:.4g} is {share:.0%} of a constant prediction's "
+            f"({constant_loss:.4g}) "
             f"after {self.n_steps_} optimizer steps ({self.n_iter_} epochs), so it predicts "
             "about the same for every sequence. Try more steps (min_steps, max_epochs), "
             "another lr, or another scaling; if the targets are unpredictable from X, "

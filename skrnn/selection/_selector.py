@@ -11,6 +11,7 @@ import time
 import warnings
 from dataclasses import replace
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import optuna
@@ -664,20 +665,22 @@ class ArchitectureSelector(BaseEstimator):
         """
         start = time.perf_counter()
         seed = model.random_state
-        attempts = []  # (model, failed, share, seed)
+        attempts = []
         for attempt_seed in (seed, None if seed is None else seed + 1):
             candidate = clone(model).set_params(random_state=attempt_seed)
             failed = _fit_catching_convergence(candidate, X, y, sample_weight)
-            share = candidate._training_loss_share()
-            attempts.append((candidate, failed, share, attempt_seed))
-            if failed is None and not refit_fell_short(share, trial_loss_share):
+            attempts.append(_RefitAttempt(candidate, failed, candidate._training_loss_share(),
+                                          attempt_seed))
+            if attempts[-1].good(trial_loss_share):
                 break
-        model, failed, share, kept_seed = min(
-            attempts, key=lambda a: (a[1] is not None, np.inf if a[2] is None else a[2]))
-        warning = _refit_warning(attempts, kept_seed, seed, trial_loss_share)
-        if failed is not None:
+        # a fit that learnt something before one that did not, then the lower loss
+        kept = min(attempts, key=lambda a: (a.failed is not None,
+                                            np.inf if a.share is None else a.share))
+        model, share = kept.model, kept.share
+        warning = _refit_warning(attempts, kept.seed, seed, trial_loss_share)
+        if kept.failed is not None:
             warnings.warn(f"ArchitectureSelector: {warning}", ConvergenceWarning, stacklevel=3)
-        elif warning and refit_fell_short(share, trial_loss_share):
+        elif not kept.good(trial_loss_share):
             warnings.warn(f"ArchitectureSelector: {warning}", UserWarning, stacklevel=3)
         return model, RefitRecord(
             fit_seconds=time.perf_counter() - start,
@@ -803,9 +806,8 @@ class ArchitectureSelector(BaseEstimator):
             deadline = None if self.timeout is None else time.time() + self.timeout
             # the user's storage (a URL: each worker opens its own connection),
             # else the temporary journal file
-            storage = self.storage if self.storage is not None else study_storage(study)
-
-            storage = pickle.dumps(storage)
+            storage = pickle.dumps(self.storage if self.storage is not None
+                                   else study_storage(study))
 
             def job(index):
                 return WorkerJob(
@@ -932,28 +934,39 @@ def refit_fell_short(share, trial_share) -> bool:
     return share > REFIT_LOSS_FACTOR * trial_share + REFIT_LOSS_MARGIN
 
 
+class _RefitAttempt(NamedTuple):
+    """One fit of the winner on all the data."""
+
+    model: object
+    failed: object  # its ConvergenceWarning ("did not learn"), or None
+    share: float | None  # best training loss / a constant prediction's
+    seed: int | None
+
+    def good(self, trial_share) -> bool:
+        return self.failed is None and not refit_fell_short(self.share, trial_share)
+
+
 def _refit_warning(attempts, kept_seed, seed, trial_share) -> str | None:
     """What the report says about the refit (None: nothing went wrong)."""
-    def what(failed, share):
-        loss = "" if share is None else f" (best training loss {share:.0%} of a constant prediction's)"
-        if failed is not None:
+    def what(attempt):
+        loss = ("" if attempt.share is None
+                else f" (best training loss {attempt.share:.0%} of a constant prediction's)")
+        if attempt.failed is not None:
             return "learnt nothing" + loss
-        if refit_fell_short(share, trial_share):
+        if refit_fell_short(attempt.share, trial_share):
             return "fell far short of its trial" + loss
         return "did not" + loss
 
-    first_model, first_failed, first_share, _ = attempts[0]
-    if first_failed is None and not refit_fell_short(first_share, trial_share):
+    first = attempts[0]
+    if first.good(trial_share):
         return None
     trial = "" if trial_share is None else f", against {trial_share:.0%} in the winning trial"
-    if len(attempts) == 1:  # no retry possible
-        return f"the refit on all the data {what(first_failed, first_share)}{trial}."
-    _, second_failed, second_share, second_seed = attempts[1]
+    second = attempts[1]  # the first fell short, so there was a retry
     text = (f"the refit on all the data with the trial's seed ({seed}) "
-            f"{what(first_failed, first_share)}{trial}; the retry with seed {second_seed} ")
-    if second_failed is None and not refit_fell_short(second_share, trial_share):
-        return text + f"{what(None, second_share)}, and is the model kept."
-    return text + (f"{what(second_failed, second_share)} too; the refit with seed {kept_seed} "
+            f"{what(first)}{trial}; the retry with seed {second.seed} ")
+    if second.good(trial_share):
+        return text + f"{what(second)}, and is the model kept."
+    return text + (f"{what(second)} too; the refit with seed {kept_seed} "
                    "is kept. Its score may be far from the trial's: refit again or choose "
                    "another configuration.")
 

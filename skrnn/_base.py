@@ -85,11 +85,15 @@ class RecurrentEstimatorBase(BaseEstimator):
     # What the class docstrings say about the task: a skrnn._docstrings.TaskDoc
     _task_doc = None
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, cell=None, **kwargs):
         super().__init_subclass__(**kwargs)
+        # ``class GRUClassifier(..., cell="gru")`` fixes the cell: a class
+        # attribute ``cell`` instead of a parameter.
+        if cell is not None:
+            cls.cell = cell
         # Each class gets its own __init__, generated from the parameter
-        # table and named after it in errors. A class attribute ``cell``
-        # (GRU*, LSTM*) fixes the cell and so removes that parameter.
+        # table and named after it in errors; a fixed cell removes that
+        # parameter from it.
         if "__init__" not in vars(cls):
             cls.__init__ = make_init(cls, with_cell=not hasattr(cls, "cell"), task=cls._task)
         # skrnn's six estimators write no docstring: each gets one from the

@@ -256,13 +256,10 @@ class _ClassifierCore(ClassifierMixin, RecurrentEstimatorBase):
 # (skrnn._docstrings.estimator_doc with _CLASSIFICATION_DOC).
 
 
-class RecurrentClassifier(_ClassifierCore):
-    pass  # no class attribute ``cell``: it is a parameter
+class RecurrentClassifier(_ClassifierCore): ...  # the cell is a parameter
 
 
-class GRUClassifier(_ClassifierCore):
-    cell = "gru"
+class GRUClassifier(_ClassifierCore, cell="gru"): ...
 
 
-class LSTMClassifier(_ClassifierCore):
-    cell = "lstm"
+class LSTMClassifier(_ClassifierCore, cell="lstm"): ...

@@ -280,13 +280,10 @@ class _RegressorCore(RegressorMixin, RecurrentEstimatorBase):
 # (skrnn._docstrings.estimator_doc with _REGRESSION_DOC).
 
 
-class RecurrentRegressor(_RegressorCore):
-    pass  # no class attribute ``cell``: it is a parameter
+class RecurrentRegressor(_RegressorCore): ...  # the cell is a parameter
 
 
-class GRURegressor(_RegressorCore):
-    cell = "gru"
+class GRURegressor(_RegressorCore, cell="gru"): ...
 
 
-class LSTMRegressor(_RegressorCore):
-    cell = "lstm"
+class LSTMRegressor(_RegressorCore, cell="lstm"): ...

@@ -167,6 +167,16 @@ class RecurrentNetwork(nn.Module):
 
     def _encode(self, X, lengths, mask):
         """Run the recurrent stack and pool its outputs to one vector per sequence."""
+        if mask is not None and self.cell == "lstm" and self.num_directions == 1:
+            # A forward-only recurrence never reads ahead, so over the padded
+            # batch its outputs at valid steps are those of the packed run.
+            # torch's packed LSTM on CPU steps op by op: 13-17x slower than
+            # the dense oneDNN kernel (batch 8-32, hidden 64, 65-218 steps).
+            # (FastGRU runs packed batches natively and keeps packing.)
+            out, _ = self.rnn(X)
+            if self.pooling == "last":
+                return out[torch.arange(out.shape[0], device=out.device), lengths - 1]
+            return (out * mask).sum(1) / lengths[:, None].to(out.dtype)
         if mask is not None:  # ragged batch: pack so padding is never read
             packed = pack_padded_sequence(X, lengths.cpu(), batch_first=True, enforce_sorted=False)
             out, state = self.rnn(packed)

@@ -52,6 +52,27 @@ def test_conv_network_output_does_not_depend_on_the_batch(cell, patch_size, pool
         torch.testing.assert_close(together[i], alone[0], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("pooling", ["mean", "last"])
+def test_raw_steps_past_each_end_are_never_read(cell, bidirectional, pooling):
+    # fold with patch_size=1 hands the raw (unmasked) padded batch to the
+    # recurrent stack: packed (GRU, bidirectional) or dense (forward LSTM)
+    torch.manual_seed(0)
+    net = RecurrentNetwork(
+        cell=cell, input_size=2, output_size=3, hidden_size=8, num_layers=2, pooling=pooling,
+        bidirectional=bidirectional, patch_size=1, front_end="fold", regression=False,
+    ).eval()
+    lengths = torch.tensor([23, 22, 17, 9, 5, 1])
+    X = torch.randn(len(lengths), 23, 2)
+    for i, n in enumerate(lengths.tolist()):
+        X[i, n:] = 1e3  # garbage that would dominate any output that read it
+    together = net(X, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        alone = net(X[i : i + 1, :n], torch.tensor([n]))
+        torch.testing.assert_close(together[i], alone[0], rtol=1e-5, atol=1e-6)
+
+
 def test_conv_sees_overlapping_patches():
     # unlike folding, a step near a patch border also reaches the neighbouring
     # patch's output: the first kernel spans 2 * patch_size + 1 steps

@@ -136,6 +136,12 @@ class RecurrentEstimatorBase(BaseEstimator):
         """What ``early_stopping="auto"`` means for this task and data size."""
         return False
 
+    def _resolve_scaling(self, sequences: Sequences, y, sample_weight=None):
+        """``scaling_``: the scaling a fit on this training data uses."""
+        if self.scaling == "auto":
+            return self._auto_scaling(sequences, y, sample_weight)
+        return self.scaling
+
     def _auto_scaling(self, sequences: Sequences, y, sample_weight=None) -> str:
         """What ``scaling="auto"`` means for this task and data."""
         return "global"
@@ -202,10 +208,7 @@ class RecurrentEstimatorBase(BaseEstimator):
             y_encoded = self._encode_more_target(y)
             n_outputs = None
         else:
-            self.scaling_ = (
-                self._auto_scaling(sequences, y, sample_weight) if self.scaling == "auto"
-                else self.scaling
-            )
+            self.scaling_ = self._resolve_scaling(sequences, y, sample_weight)
             y_encoded, n_outputs = self._encode_target(y, sample_weight, classes)
         check_consistent_length(sequences, y_encoded)
         sample_weight = self._loss_weights(y_encoded, sample_weight, incremental)
@@ -242,7 +245,7 @@ class RecurrentEstimatorBase(BaseEstimator):
                     if previous is not None:  # warm start: the fitted weights and Adam's moments
                         net.module_.load_state_dict(previous.module_.state_dict())
                         _continue_optimizer(net.optimizer_, previous.optimizer_)
-                    elif self.scaling_ == "global":
+                    elif self.scaling_ in ("global", "sequence_stats"):
                         net.module_.set_scaling(
                             *feature_statistics(sequences, sample_weight),
                             *(self._output_scaling() or (None, None)),

@@ -36,7 +36,7 @@ class RecurrentNetwork(nn.Module):
         state of the top layer (for a bidirectional network, the forward
         state at the last step and the backward state at the first), or the
         mean of the top layer's outputs over the sequence's valid steps.
-    scaling : {"global", "sequence", "last"} or None
+    scaling : {"global", "sequence", "sequence_stats", "last"} or None
         ``"global"`` standardises inputs with the buffers ``input_shift`` /
         ``input_scale`` (fitted on the training data by the estimator) and,
         for regression, maps outputs to target units with ``output_shift`` /
@@ -46,7 +46,12 @@ class RecurrentNetwork(nn.Module):
         (reversible instance normalisation). ``"last"`` is the same with
         each sequence's last valid step in place of its mean, so that a
         regression output of 0 predicts the last value of feature 0 (the
-        anchoring of NLinear). ``None`` does neither.
+        anchoring of NLinear). ``"sequence_stats"`` standardises like
+        ``"sequence"`` and appends, at every step, each sequence's per-feature
+        level and log scale in global units, ``(mean - input_shift) /
+        input_scale`` and ``log(std / input_scale)``: ``2 * input_size`` more
+        inputs, so the shape of a sequence of any amplitude is readable
+        while its level and amplitude stay known. ``None`` does neither.
     regression : bool
         Whether outputs are regression targets (rescaled) or logits (not).
     patch_size : int
@@ -72,8 +77,10 @@ class RecurrentNetwork(nn.Module):
     Notes
     -----
     ``forward`` takes a padded batch ``X`` of shape ``(batch, time, features)``
-    and the true ``lengths``; when lengths differ the batch is packed, so a
-    sequence's output never depends on the padding added for longer ones.
+    and the true ``lengths``; when lengths differ, the recurrent layers read
+    the batch packed (or, for a forward-only LSTM, dense with its outputs
+    read at the valid steps only), so a sequence's output never depends on
+    the padding added for longer ones.
 
     The parameters the estimators share default to the estimators' defaults
     (:data:`skrnn._params.DEFAULTS`), except ``patch_size`` (1) and
@@ -109,11 +116,12 @@ class RecurrentNetwork(nn.Module):
         self.register_buffer("input_scale", torch.ones(input_size))
         self.register_buffer("output_shift", torch.zeros(output_size))
         self.register_buffer("output_scale", torch.ones(output_size))
+        scaled_size = input_size * (3 if scaling == "sequence_stats" else 1)
         if front_end == "conv":
-            self.conv = ConvFrontEnd(input_size, hidden_size, patch_size)
+            self.conv = ConvFrontEnd(scaled_size, hidden_size, patch_size)
             rnn_input_size = hidden_size
         else:
-            rnn_input_size = input_size * patch_size
+            rnn_input_size = scaled_size * patch_size
         self.rnn = CELLS[cell](
             input_size=rnn_input_size,
             hidden_size=hidden_size,
@@ -142,8 +150,11 @@ class RecurrentNetwork(nn.Module):
 
     def forward(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         lengths, mask = _valid_steps(X, lengths)
-        if self.scaling in ("sequence", "last"):
-            shift, scale = _sequence_statistics(X, mask, lengths)
+        if self.scaling in ("sequence", "sequence_stats", "last"):
+            shift, spread = _sequence_statistics(X, mask, lengths)
+            # a constant feature is divided by 1, not by its (zero) spread
+            scale = torch.where(spread > _MIN_SCALE * shift.abs().clamp_min(1.0), spread,
+                                torch.ones_like(spread))
             if self.scaling == "last":
                 shift = _last_steps(X, lengths, 1)  # (batch, features)
             X = (X - shift[:, None]) / scale[:, None]
@@ -151,6 +162,12 @@ class RecurrentNetwork(nn.Module):
             X = (X - self.input_shift) / self.input_scale
         highway = (self.highway(_last_steps(X, lengths, self.highway_window))
                    if self.highway_window else None)
+        if self.scaling == "sequence_stats":
+            # level and log amplitude (a constant sequence: the smallest)
+            stats = torch.cat([(shift - self.input_shift) / self.input_scale,
+                               torch.log((spread / self.input_scale).clamp_min(_MIN_SCALE))],
+                              dim=1)
+            X = torch.cat([X, stats[:, None].expand(-1, X.shape[1], -1)], dim=2)
         if self.front_end == "conv":
             X, lengths, mask = self.conv(X, lengths, mask)
         elif self.patch_size > 1:
@@ -161,7 +178,7 @@ class RecurrentNetwork(nn.Module):
             y = y + highway
         if not self.regression:
             return y
-        if self.scaling in ("sequence", "last"):
+        if self.scaling in ("sequence", "sequence_stats", "last"):
             return y * scale[:, :1] + shift[:, :1]
         return y * self.output_scale + self.output_shift
 
@@ -299,7 +316,7 @@ def _last_steps(X, lengths, window):
 
 
 def _sequence_statistics(X, mask, lengths):
-    """Per-sequence, per-feature mean and standard deviation over valid steps."""
+    """Per-sequence, per-feature mean and standard deviation over valid steps (may be 0)."""
     if mask is None:
         mean = X.mean(1)
         std = X.std(1, unbiased=False)
@@ -307,7 +324,6 @@ def _sequence_statistics(X, mask, lengths):
         count = lengths[:, None].to(X.dtype)
         mean = (X * mask).sum(1) / count
         std = ((((X - mean[:, None]) * mask) ** 2).sum(1) / count).sqrt()
-    std = torch.where(std > _MIN_SCALE * mean.abs().clamp_min(1.0), std, torch.ones_like(std))
     return mean, std
 
 

@@ -26,7 +26,7 @@ from ._gru import FastGRU
 # kernel (same parameters and results).
 CELLS = {"gru": FastGRU, "lstm": torch.nn.LSTM}
 POOLINGS = ("last", "mean")
-SCALINGS = ("global", "sequence", "last")
+SCALINGS = ("global", "sequence", "sequence_stats", "last")
 FRONT_ENDS = ("conv", "fold")
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -326,7 +326,7 @@ PARAMS = (
         be given then, and left None with the other losses.
         """, tasks=("regressor",)),
     Param("scaling", "auto", (StrOptions({*SCALINGS, "auto"}), None), "training", """
-        {"auto", "global", "sequence", "last"} or None
+        {"auto", "global", "sequence", "sequence_stats", "last"} or None
         How inputs (and regression targets) are standardised inside the
         network, so that raw data can be passed in and predictions come out in
         the original units. The value used is ``scaling_``.
@@ -335,7 +335,10 @@ PARAMS = (
           feature 0 (the last value of feature 0 predicts the first target
           better than its mean, and the target's spread is within a factor 2
           of the feature's, as with windows of one series), ``"global"``
-          otherwise and for classifiers.
+          otherwise. For a classifier ``"sequence_stats"`` when the sequences'
+          own standard deviations spread over more than a factor 10 (90th
+          over 10th percentile, in any feature), ``"global"`` otherwise
+          (z-normalised data, as in most UCR archives).
 
         * ``"global"``: each input feature by its mean and standard deviation
           over all time steps of the training data; regression targets by
@@ -347,6 +350,15 @@ PARAMS = (
           input feature, as when forecasting a series from its recent
           windows. Handles trending or level-shifting series, where values
           at prediction time lie outside the training range.
+        * ``"sequence_stats"``: like ``"sequence"``, and each sequence's
+          per-feature mean and log standard deviation, in units of the
+          global statistics, are appended to every step as
+          ``2 * n_features`` more inputs. The shape of a small sequence is
+          as readable as that of a large one, and the level and amplitude,
+          which often carry the class, are kept. Measured (5 seeds, GRU):
+          PLAID with 24 training sequences, whose currents span five orders
+          of magnitude, 0.20 accuracy with ``"global"``, 0.40 with this;
+          BasicMotions 1.00 either way (0.94 with ``"sequence"``).
         * ``"last"``: like ``"sequence"``, with each sequence's last value in
           place of its mean: the network predicts the change from the last
           value of feature 0, in units of the window's standard deviation,

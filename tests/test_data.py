@@ -265,7 +265,7 @@ def test_sequence_scaling_extrapolates_a_trend():
 def test_scaling_none_and_constant_features(rng):
     X = np.concatenate([rng.normal(size=(30, 5, 1)), np.full((30, 5, 1), 7.0)], axis=2)
     y = X[:, :, 0].sum(axis=1)
-    for scaling in (None, "global", "sequence", "last"):
+    for scaling in (None, "global", "sequence", "sequence_stats", "last"):
         pred = GRURegressor(scaling=scaling, **FAST).fit(X, y).predict(X)
         assert np.isfinite(pred).all()
 
@@ -280,3 +280,44 @@ def test_recurrent_estimators_take_the_cell_as_parameter(rng):
     assert "cell" not in GRURegressor().get_params()
     assert type(LSTMClassifier(**FAST).fit(X, y > 0).net_.module_.rnn).__name__ == "LSTM"
 
+
+
+def _spread_amplitudes(rng, n, T=20):
+    """n ramps, rising for class 1 and falling for class 0, of amplitudes from 1e-3 to 1e2."""
+    y = np.arange(n) % 2
+    amplitude = np.logspace(-3, 2, n)[rng.permutation(n)]
+    ramp = np.linspace(-1, 1, T)
+    X = (np.where(y[:, None] == 1, ramp, -ramp) + 0.3 * rng.normal(size=(n, T))) * amplitude[:, None]
+    return X, y, amplitude
+
+
+def test_auto_scaling_of_classifiers_reads_shapes_at_every_amplitude(rng):
+    # amplitudes spread over five orders of magnitude: "auto" standardises
+    # each sequence and keeps its statistics as inputs; global scaling
+    # leaves the small sequences flat
+    X, y, _ = _spread_amplitudes(rng, 96)
+    X_test, y_test, amplitude = _spread_amplitudes(rng, 200)
+    small = amplitude < 1e-1
+    params = dict(hidden_size=16, max_epochs=30, batch_size=16, random_state=0)
+    auto = LSTMClassifier(**params).fit(X, y)
+    assert auto.scaling_ == "sequence_stats"
+    assert accuracy_score(y_test[small], auto.predict(X_test[small])) >= 0.9
+    flat = LSTMClassifier(scaling="global", **params).fit(X, y)
+    assert accuracy_score(y_test[small], flat.predict(X_test[small])) <= 0.75
+    # z-normalised sequences keep the global scaling
+    z = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+    assert LSTMClassifier(max_epochs=1).fit(z, y).scaling_ == "global"
+
+
+def test_sequence_stats_keeps_the_amplitude_that_sequence_scaling_drops(rng):
+    # the class is the amplitude alone: per-sequence standardisation removes
+    # it, the appended statistics keep it
+    def data(n):
+        y = np.arange(n) % 2
+        return rng.normal(size=(n, 20)) * np.where(y == 1, 10.0, 0.1)[:, None], y
+    (X, y), (X_test, y_test) = data(64), data(200)
+    params = dict(hidden_size=16, max_epochs=20, batch_size=16, random_state=0)
+    stats = LSTMClassifier(scaling="sequence_stats", **params).fit(X, y)
+    assert stats.score(X_test, y_test) >= 0.95
+    shape_only = LSTMClassifier(scaling="sequence", **params).fit(X, y)
+    assert shape_only.score(X_test, y_test) <= 0.7

@@ -55,13 +55,16 @@ def test_conv_network_output_does_not_depend_on_the_batch(cell, patch_size, pool
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("pooling", ["mean", "last"])
-def test_raw_steps_past_each_end_are_never_read(cell, bidirectional, pooling):
+@pytest.mark.parametrize("scaling", ["global", "sequence_stats"])
+def test_raw_steps_past_each_end_are_never_read(cell, bidirectional, pooling, scaling):
     # fold with patch_size=1 hands the raw (unmasked) padded batch to the
-    # recurrent stack: packed (GRU, bidirectional) or dense (forward LSTM)
+    # recurrent stack: packed (GRU, bidirectional) or dense (forward LSTM);
+    # per-sequence statistics are taken over the valid steps only
     torch.manual_seed(0)
     net = RecurrentNetwork(
         cell=cell, input_size=2, output_size=3, hidden_size=8, num_layers=2, pooling=pooling,
         bidirectional=bidirectional, patch_size=1, front_end="fold", regression=False,
+        scaling=scaling,
     ).eval()
     lengths = torch.tensor([23, 22, 17, 9, 5, 1])
     X = torch.randn(len(lengths), 23, 2)

@@ -54,7 +54,7 @@ def test_parity_cells_patching_pooling(Est, patch_size, pooling, rng):
 
 
 @pytest.mark.parametrize("Est", WITH_CELL)
-@pytest.mark.parametrize("scaling", ["global", "sequence", "last", None])
+@pytest.mark.parametrize("scaling", ["global", "sequence", "sequence_stats", "last", None])
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 def test_parity_scaling_bidirectional_stacked(Est, scaling, cell, rng):
     X = 3 + 2 * rng.normal(size=(30, 8, 3))

@@ -181,15 +181,22 @@ def refit_trial(sel, record, X, y):
     ("regression", {"front_end": "fold", "patch_size": 3, "highway_window": 0}),
     ("classification", {"num_layers": 2, "bidirectional": True, "hidden_size": 5}),
     ("classification", {"front_end": "fold", "patch_size": 2, "pooling": "last"}),
+    ("classification", {"scaling": "sequence_stats"}),  # twice as many inputs more
+    ("classification", {"scaling": "auto", "spread": True}),  # ... resolved to it
 ])
 def test_the_count_before_training_is_the_fitted_networks(task, params):
     # The shaping counts the module the estimator would build; it must be the
     # network fit builds, whatever the estimators add to it.
     X, y = short_regression(T=12) if task == "regression" else two_feature_classes()
+    params = dict(params)
+    if params.pop("spread", False):  # sequence scales over two orders of magnitude
+        X = X * np.logspace(-1, 1, len(X))[:, None, None]
     cls = GRURegressor if task == "regression" else GRUClassifier
     config = {"hidden_size": 7, **params}
     fitted = cls(**config, max_epochs=1).fit(X, y)
-    sizer = NetworkSizer(task, check_sequences(X), 1 if task == "regression" else 2)
+    if "scaling" in config:
+        assert fitted.scaling_ == "sequence_stats"
+    sizer = NetworkSizer(task, check_sequences(X), y, 1 if task == "regression" else 2)
     assert sizer("gru", config) == network_parameters(fitted)
 
 

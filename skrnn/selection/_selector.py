@@ -591,7 +591,7 @@ class ArchitectureSelector(BaseEstimator):
         """
         defaults = default_params(task, "gru")
         space, shaping = shape_space(
-            space, NetworkSizer(task, sequences, n_outputs, fixed), self.max_params, defaults
+            space, NetworkSizer(task, sequences, y, n_outputs, fixed), self.max_params, defaults
         )
         return shape_by_measurement(
             space, self._prober(task, trial_fixed, X, y, X_one, seed), constraints, defaults,

@@ -67,8 +67,10 @@ class NetworkSizer:
     ----------
     task : {"regression", "classification"}
     sequences : Sequences
-        The training sequences (they resolve ``patch_size="auto"`` and
-        ``highway_window="auto"``).
+        The training sequences (they resolve ``patch_size="auto"``,
+        ``highway_window="auto"`` and, with ``y``, ``scaling="auto"``).
+    y : array-like
+        The training targets.
     n_outputs : int
         Regression targets or classes.
     fixed : dict
@@ -77,6 +79,7 @@ class NetworkSizer:
 
     task: str
     sequences: Any
+    y: Any
     n_outputs: int
     fixed: dict = field(default_factory=dict)
 
@@ -93,7 +96,8 @@ class NetworkSizer:
                 self.n_outputs,
                 estimator._resolve_patch_size(self.sequences),
                 estimator._resolve_highway_window(self.sequences),
-                scaling=None,
+                # "sequence_stats" reads more inputs
+                estimator._resolve_scaling(self.sequences, self.y),
             )
         )
         return trainable_parameters(module)

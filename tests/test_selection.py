@@ -785,3 +785,18 @@ def test_weights_reach_the_trials_and_the_refit_through_metadata_routing(monkeyp
     assert np.allclose(weighted[-1], w)  # the refit, on all the data
     assert sel.best_estimator_.class_weight == "balanced"
     assert "weighted by sample_weight" in str(sel.report_)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_kept_default_is_exactly_the_default_estimator():
+    # With an int random_state, a selection that keeps a cell's default
+    # returns the model that cell's estimator fits with that random_state:
+    # no second seed between the user and the default.
+    X, y = short_regression(n=60)
+    fixed = {"hidden_size": 4, "min_steps": 20}
+    sel = ArchitectureSelector(
+        n_trials=1, search_space={"cell": ["lstm"]}, estimator_params=fixed, random_state=3,
+    ).fit(X, y)
+    assert sel.report_.decision.default and sel.best_estimator_.random_state == 3
+    default = LSTMRegressor(**fixed, random_state=3).fit(X, y)
+    np.testing.assert_array_equal(sel.predict(X), default.predict(X))

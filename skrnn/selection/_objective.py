@@ -102,6 +102,11 @@ class Objective:
         One typical sequence, for the predict latency.
     seed : int or None
         Study seed; each trial derives its own from it.
+    default_seed : int or None
+        The seed of the cells' default trials: the selector's own integer
+        ``random_state``, so that a kept default is refitted into exactly the
+        default estimator with that ``random_state``. None: derived like
+        every other trial's.
     sample_weight : ndarray or None
         Weights of all the sequences: each split's share weighs the trial's
         fit and its validation score.
@@ -118,13 +123,17 @@ class Objective:
     constraints: Constraints
     X_one: Any
     seed: int | None
+    default_seed: int | None = None
     sample_weight: Any = None
 
     def __call__(self, trial) -> float:
         # Written first, so that a re-run can tell a dead worker's trial.
         trial.set_user_attr(WORKER_ATTR, worker_id())
         cell, searched = self._configuration(trial)
-        seed = trial_seed(self.seed, trial.number)
+        if trial.user_attrs.get(DEFAULT_ATTR) and self.default_seed is not None:
+            seed = self.default_seed
+        else:
+            seed = trial_seed(self.seed, trial.number)
         params = build_params(self.task, cell, searched, self.fixed,
                               max_epochs=self.max_epochs, random_state=seed)
         measured = Measurements(

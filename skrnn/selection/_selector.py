@@ -211,7 +211,10 @@ class ArchitectureSelector(BaseEstimator):
         a trial is reproducible in any process), the cost probes and the
         bootstrap. With a shared ``storage`` each process seeds its sampler
         from ``random_state`` and its process id, so that workers explore
-        different configurations.
+        different configurations. An int is also the ``random_state`` of the
+        cells' default trials: when a default is kept, :attr:`best_estimator_`
+        is exactly ``GRUClassifier(random_state=random_state).fit(X, y)``
+        (or the task's and cell's counterpart, with ``estimator_params``).
     verbose : int, default=0
         ``0`` silent; ``1`` a line per trial and the decision; ``2`` also
         Optuna's progress bar.
@@ -473,7 +476,7 @@ class ArchitectureSelector(BaseEstimator):
         objective = Objective(
             task=task, space=space, fixed=trial_fixed, max_epochs=self.max_epochs, X=X, y=y,
             splits=scheme.splits, scorer=self.scorer_, constraints=constraints, X_one=X_one,
-            seed=seed, sample_weight=sample_weight,
+            seed=seed, default_seed=_integer_seed(self.random_state), sample_weight=sample_weight,
         )
         storage, folder = self.storage, None
         if n_workers > 1 and storage is None:
@@ -944,6 +947,13 @@ class _RefitAttempt(NamedTuple):
 
     def good(self, trial_share) -> bool:
         return self.failed is None and not refit_fell_short(self.share, trial_share)
+
+
+def _integer_seed(random_state) -> int | None:
+    """``random_state`` if it is an int (a seed every process can reuse), else None."""
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        return int(random_state)
+    return None
 
 
 def _refit_warning(attempts, kept_seed, seed, trial_share) -> str | None:

@@ -1,10 +1,13 @@
 """Validation by data size, the constant-model baseline, and what the report says of them."""
 
+import time
 import warnings
 
 import numpy as np
+import optuna
 import pytest
 from conftest import make_sine_classes, make_sum_regression
+from optuna.trial import TrialState
 from skorch.callbacks import Callback
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
@@ -12,6 +15,7 @@ from sklearn.metrics import check_scoring
 from skrnn import ArchitectureSelector, GRUClassifier
 from skrnn.selection._baseline import baseline_score
 from skrnn.selection._decision import decide
+from skrnn.selection._pruning import StopAtDeadline
 from skrnn.selection._records import TrialRecord
 from skrnn.selection._scheme import AUTO_FOLDS, MIN_HOLDOUT, choose_scheme
 from skrnn.selection._selector import refit_fell_short
@@ -92,6 +96,33 @@ def test_a_timeout_that_cuts_the_search_short_is_reported():
                                    random_state=0).fit(X, y)
     assert "Search cut short: the study holds 1 of the 50 trials" in str(sel.report_)
     assert sel.report_.settings.cut_short
+
+
+def test_stop_at_deadline_ends_a_fit_at_the_next_epoch():
+    X, y = make_sine_classes(n=40, T=10)
+    clf = GRUClassifier(hidden_size=4, max_epochs=50, random_state=0,
+                        callbacks=[("deadline", StopAtDeadline(time.time() - 1))])
+    with pytest.raises(optuna.TrialPruned, match="stopped at the timeout after epoch 1"):
+        clf.fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_trial_running_at_the_timeout_is_stopped_once_the_study_has_a_result(tmp_path):
+    # Optuna checks its timeout only between trials. Resumed, the study holds
+    # a result, so the trial running when the timeout runs out stops at its
+    # next epoch instead of training its 300 epochs to the end.
+    X, y = make_sine_classes(n=60, T=20)
+    params = dict(QUICK, max_epochs=300, storage=f"sqlite:///{tmp_path / 's.db'}",
+                  study_name="deadline", random_state=0,
+                  search_space={**QUICK["search_space"], "cell": ["gru"]})
+    first = ArchitectureSelector(**{**params, "n_trials": 1}).fit(X, y)
+    assert first.study_.trials[0].state == TrialState.COMPLETE  # no deadline: never stopped
+    with pytest.warns(UserWarning, match="cut short"):
+        sel = ArchitectureSelector(**{**params, "n_trials": 3}, timeout=0.3).fit(X, y)
+    stopped = sel.study_.trials[1]
+    assert stopped.state == TrialState.PRUNED
+    assert {r.number: r for r in sel.report_.records}[1].n_epochs < 300
+    assert len(sel.study_.trials) == 2  # and no trial starts after it
 
 
 def test_the_noise_comparison_is_a_ratio():

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import optuna
+from optuna.trial import TrialState
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import _safe_indexing
@@ -24,7 +25,7 @@ from ..regressor import GRURegressor, LSTMRegressor
 from ._cost import count_parameters, predict_latency_ms, probe_cost, seconds_per_epoch
 from ._types import Constraints
 from ._noise import fold_standard_error, score_with_noise, weighted_score
-from ._pruning import EpochScoreReporter
+from ._pruning import EpochScoreReporter, StopAtDeadline
 from ._records import ATTR, DEFAULT_ATTR, WORKER_ATTR, Measurements
 from ._space import SearchSpace
 from ._storage import worker_id
@@ -110,6 +111,11 @@ class Objective:
     sample_weight : ndarray or None
         Weights of all the sequences: each split's share weighs the trial's
         fit and its validation score.
+    deadline : float or None
+        ``time.time()`` at which the search's ``timeout`` runs out: a trial
+        still fitting then stops at its next epoch (:class:`StopAtDeadline`),
+        unless the study holds no complete trial yet (the first result is
+        always finished, so a short timeout still ends with a model).
     """
 
     task: str
@@ -125,6 +131,7 @@ class Objective:
     seed: int | None
     default_seed: int | None = None
     sample_weight: Any = None
+    deadline: float | None = None
 
     def __call__(self, trial) -> float:
         # Written first, so that a re-run can tell a dead worker's trial.
@@ -160,6 +167,13 @@ class Objective:
             return cell, {}
         return self.space.suggest(trial)
 
+    def _stop_at_deadline(self, trial) -> StopAtDeadline | None:
+        """The deadline callback of this trial's fits, if the timeout may stop it."""
+        if self.deadline is None:
+            return None
+        complete = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        return StopAtDeadline(self.deadline) if complete else None
+
     def _weights(self, index):
         return None if self.sample_weight is None else self.sample_weight[index]
 
@@ -188,8 +202,11 @@ class Objective:
                 raise optuna.TrialPruned(f"infeasible: {measured.infeasible}")
 
         scores, errors = [], []
+        stop = self._stop_at_deadline(trial)
         for k, (train, valid) in enumerate(self.splits):
             model = clone(estimator)
+            if stop is not None:
+                model.set_params(callbacks=[*(model.callbacks or []), ("skrnn_deadline", stop)])
             X_valid, y_valid = _safe_indexing(self.X, valid), _safe_indexing(self.y, valid)
             w_valid = self._weights(valid)
             if k == 0:

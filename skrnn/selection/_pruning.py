@@ -7,6 +7,8 @@ already cloned for the trial; as a constructor parameter it would break
 
 from __future__ import annotations
 
+import time
+
 import optuna
 from optuna.pruners import BasePruner
 from optuna.study import StudyDirection
@@ -43,6 +45,31 @@ class EpochScoreReporter(Callback):
         self.trial.report(value, epoch)
         if self.trial.should_prune():
             raise optuna.TrialPruned(f"pruned after epoch {epoch + 1}")
+
+
+class StopAtDeadline(Callback):
+    """Stop a trial's fit at the first epoch that ends after ``deadline``.
+
+    Parameters
+    ----------
+    deadline : float
+        ``time.time()`` at which the search's ``timeout`` runs out.
+
+    Notes
+    -----
+    Raises :class:`optuna.TrialPruned`, so the trial counts as pruned and
+    its partial result is never chosen. Optuna checks its ``timeout`` only
+    between trials: without this, a trial that starts just before the
+    timeout runs to its end (measured: two 5-fold trials on 50 sequences ran
+    288 s under ``timeout=120``).
+    """
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+
+    def on_epoch_end(self, net, **kwargs):
+        if time.time() > self.deadline:
+            raise optuna.TrialPruned(f"stopped at the timeout after epoch {len(net.history)}")
 
 
 class CellwisePruner(BasePruner):

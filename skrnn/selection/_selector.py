@@ -108,7 +108,9 @@ class ArchitectureSelector(BaseEstimator):
         processes minus one). ``None``: until ``timeout``.
     timeout : float or None, default=None
         Seconds this call of ``fit`` may search (the short cost measurement
-        before and the refit after come on top). Also informs the budget rule:
+        before and the refit after come on top). A trial still running when
+        it runs out stops at its next epoch and counts as pruned, unless no
+        trial has finished yet: the first result is always completed. Also informs the budget rule:
         when too few trials fit in it to compare both cells, only GRU is tried.
     max_params : int or None, default=None
         Most trainable parameters the chosen model may have.
@@ -805,8 +807,11 @@ class ArchitectureSelector(BaseEstimator):
             typical = space.to_study_params(cell, space.typical(defaults, cell))
             if typical != space.default_study_params(cell, defaults):
                 study.enqueue_trial(typical, skip_if_exists=True)
+        # Optuna starts no trial after the timeout; the objective also stops
+        # one still running then (once the study has a result)
+        deadline = None if self.timeout is None else time.time() + self.timeout
+        objective = replace(objective, deadline=deadline)
         if n_workers > 1:
-            deadline = None if self.timeout is None else time.time() + self.timeout
             # the user's storage (a URL: each worker opens its own connection),
             # else the temporary journal file
             storage = pickle.dumps(self.storage if self.storage is not None

@@ -28,6 +28,17 @@ def sequence_scale_spread(sequences) -> float:
     when a global standardisation would leave many sequences nearly flat
     (seen: 5e3-2e5 on PLAID's electrical currents, 180-300 on Covid3Month's
     case counts, 56 on BasicMotions' sensors).
+
+    Parameters
+    ----------
+    sequences : Sequences
+        The validated training sequences (``skrnn._validation``).
+
+    Returns
+    -------
+    float
+        The ratio; ``inf`` when more than a tenth of the sequences are
+        constant in a feature that varies in others.
     """
     std = np.array([s[:length].std(axis=0) for s, length in zip(
         sequences.data, sequences.lengths, strict=True)], dtype=np.float64)

@@ -10,6 +10,8 @@ from ._params import CELLS, DEFAULTS
 
 # A feature whose spread is below this is treated as constant (scale 1).
 _MIN_SCALE = 1e-6
+# Scalings that standardise each sequence by its own statistics.
+_PER_SEQUENCE = ("sequence", "sequence_stats", "last")
 
 
 class RecurrentNetwork(nn.Module):
@@ -150,7 +152,7 @@ class RecurrentNetwork(nn.Module):
 
     def forward(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         lengths, mask = _valid_steps(X, lengths)
-        if self.scaling in ("sequence", "sequence_stats", "last"):
+        if self.scaling in _PER_SEQUENCE:
             shift, spread = _sequence_statistics(X, mask, lengths)
             # a constant feature is divided by 1, not by its (zero) spread
             scale = torch.where(spread > _MIN_SCALE * shift.abs().clamp_min(1.0), spread,
@@ -178,7 +180,7 @@ class RecurrentNetwork(nn.Module):
             y = y + highway
         if not self.regression:
             return y
-        if self.scaling in ("sequence", "sequence_stats", "last"):
+        if self.scaling in _PER_SEQUENCE:
             return y * scale[:, :1] + shift[:, :1]
         return y * self.output_scale + self.output_shift
 

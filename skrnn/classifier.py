@@ -43,7 +43,8 @@ def sequence_scale_spread(sequences) -> float:
     std = np.array([s[:length].std(axis=0) for s, length in zip(
         sequences.data, sequences.lengths, strict=True)], dtype=np.float64)
     low, high = np.quantile(std, [0.1, 0.9], axis=0)
-    ratio = np.where(low > 0, high / np.where(low > 0, low, 1.0), np.where(high > 0, np.inf, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 = inf; a constant feature: 1
+        ratio = np.where(high > 0, high / low, 1.0)
     return float(ratio.max())
 
 

@@ -110,8 +110,9 @@ class ArchitectureSelector(BaseEstimator):
         Seconds this call of ``fit`` may search (the short cost measurement
         before and the refit after come on top). A trial still running when
         it runs out stops at its next epoch and counts as pruned, unless no
-        trial has finished yet: the first result is always completed. Also informs the budget rule:
-        when too few trials fit in it to compare both cells, only GRU is tried.
+        trial has finished yet: the first result is always completed. Also
+        informs the budget rule: when too few trials fit in it to compare
+        both cells, only GRU is tried.
     max_params : int or None, default=None
         Most trainable parameters the chosen model may have.
     max_latency_ms : float or None, default=None

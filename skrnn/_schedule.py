@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback, LRScheduler
 
-from ._dataset import batch_weight
+from ._dataset import SequenceBatches, batch_weight
 
 #: ``batch_size="auto"``: about this many batches per epoch, within the bounds below.
 AUTO_BATCHES_PER_EPOCH = 16
@@ -46,6 +46,8 @@ AUTO_WARMUP_SHARE, AUTO_WARMUP_MAX = 0.05, 100
 FINAL_LR_SHARE = 0.01
 #: :class:`EpochEndLoss` evaluates at most this many training sequences.
 EPOCH_END_LOSS_SEQUENCES = 512
+#: ... of ragged length in batches of at most this many, sorted by length.
+EPOCH_END_RAGGED_BATCH = 32
 
 #: History key of :class:`EpochEndLoss`.
 EPOCH_END_LOSS = "train_end_loss"
@@ -200,6 +202,13 @@ class EpochEndLoss(Callback):
     sample weights it is the weighted mean ``sum(w_i * l_i) / sum(w_i)``
     over the subset (0 if all its weights are zero).
 
+    Sequences of unequal length are evaluated sorted by length, in balanced
+    batches of at most 32: the front end (and a forward-only LSTM) computes
+    over a batch's padding, so one batch of every sequence costs its longest
+    length for each (measured on 50 sequences of 29-361 steps, one thread:
+    27 ms per pass as one batch, 15 ms sorted in two). Equal-length data is
+    evaluated in the net's validation batches.
+
     Also records ``lr``, the learning rate the epoch ended with.
 
     Parameters
@@ -214,13 +223,13 @@ class EpochEndLoss(Callback):
         self.seed = seed
 
     def on_train_begin(self, net, **kwargs):
-        self.dataset_ = None
+        self.batches_ = None
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
-        if self.dataset_ is None:
-            self.dataset_ = self._subset(dataset_train)
+        if self.batches_ is None:
+            self.batches_ = self._batches(net, dataset_train)
         total, count = 0.0, 0
-        for batch in net.get_iterator(self.dataset_, training=False):
+        for batch in self.batches_:
             Xi, yi = batch
             with torch.no_grad():
                 y_pred = net.evaluation_step(batch, training=False)
@@ -231,12 +240,25 @@ class EpochEndLoss(Callback):
         net.history.record(EPOCH_END_LOSS, total / count if count > 0 else 0.0)
         net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
 
-    def _subset(self, dataset):
+    def on_train_end(self, net, **kwargs):
+        self.batches_ = None  # a fitted model does not carry its training data
+
+    def _batches(self, net, dataset):
+        """The batches of the evaluated subset, the same every epoch."""
+        if isinstance(dataset, torch.utils.data.Subset):  # a skorch split's
+            dataset = dataset.dataset.subset(dataset.indices)
         n = len(dataset)
-        if n <= self.max_sequences:
-            return dataset
-        keep = np.sort(np.random.default_rng(self.seed).choice(n, self.max_sequences, replace=False))
-        return torch.utils.data.Subset(dataset, keep.tolist())
+        keep = np.arange(n)
+        if n > self.max_sequences:
+            keep = np.sort(np.random.default_rng(self.seed).choice(n, self.max_sequences,
+                                                                   replace=False))
+        if not dataset.sequences.is_ragged:
+            return net.get_iterator(dataset if len(keep) == n else dataset.subset(keep),
+                                    training=False)
+        keep = keep[np.argsort(dataset.sequences.lengths[keep], kind="stable")]
+        n_batches = -(-len(keep) // EPOCH_END_RAGGED_BATCH)
+        subset = dataset.subset(keep)
+        return SequenceBatches(subset, -(-len(keep) // n_batches))
 
 
 class RestoreBestWeights(Callback):

@@ -1,5 +1,7 @@
 """Sample weights and class weights: what each sequence counts for in the loss."""
 
+import pickle
+
 import numpy as np
 import pytest
 import sklearn
@@ -86,6 +88,33 @@ def test_epoch_end_and_validation_losses_are_weighted_means():
 
     assert net.history[-1, "valid_loss"] == pytest.approx(weighted_loss(valid), rel=1e-5)
     assert net.history[-1, EPOCH_END_LOSS] == pytest.approx(weighted_loss(train), rel=1e-5)
+
+
+@pytest.mark.parametrize("Est", [GRURegressor, LSTMClassifier])
+def test_ragged_epoch_end_loss_is_the_weighted_mean_of_each_sequence_alone(Est):
+    # 70 sequences of 5-15 steps: evaluated sorted by length in three
+    # batches, each padded to its own longest sequence
+    X, y = ragged(n=70, seed=3)
+    if Est is LSTMClassifier:
+        y = (y > np.median(y)).astype(int)
+    w = np.random.RandomState(4).uniform(0, 2, len(y))
+    est = Est(**{**SHORT, "max_epochs": 1}).fit(X, y, sample_weight=w)
+    net = est.net_  # one epoch: the module holds the weights that epoch was scored with
+    target = (np.asarray(y, dtype=np.float32).reshape(-1, 1) if Est is GRURegressor
+              else np.searchsorted(est.classes_, y).astype(np.int64))
+    dataset = SequenceDataset(check_sequences(X), target, w)
+    alone = [float(per_sequence_losses(net, *dataset.batch(np.array([i])))) for i in range(70)]
+    assert net.history[-1, EPOCH_END_LOSS] == pytest.approx(np.average(alone, weights=w),
+                                                            rel=1e-5)
+
+
+def test_a_fitted_model_does_not_carry_its_training_data():
+    # the epoch-end loss holds its batches only while training
+    sizes = []
+    for n in (40, 400):
+        X, y = ragged(n=n, seed=5)
+        sizes.append(len(pickle.dumps(GRURegressor(**{**SHORT, "max_epochs": 1}).fit(X, y))))
+    assert abs(sizes[1] - sizes[0]) < 2_000  # 360 more sequences are ~15 kB
 
 
 # ---------------------------------------------- weights as dropping / repeating

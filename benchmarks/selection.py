@@ -48,7 +48,8 @@ A job is one (data set, entry) with all its seeds; an entry is a default, a
 selector budget or one grid configuration. Results go to ``--out`` (default
 ``benchmarks/results/selection.json``), merged row by row under a file lock
 (``accuracy.locked_update``), so shards and partial runs combine; rows already
-in ``--out`` with the same seeds are skipped unless ``--rerun``. ``--grid-limit
+in ``--out`` that hold every requested seed are skipped unless ``--rerun`` (so
+``--seeds 1`` adds a one-seed grid next to two-seed selector rows). ``--grid-limit
 N`` keeps the first N configurations of ``GRID`` (the order alternates the
 cells, so N >= 2 has both): cheap smoke runs, not an oracle. Nothing is
 downloaded (``accuracy._no_network``).
@@ -466,7 +467,7 @@ def main(argv=None):
     cached = read_results(args.out)["rows"]
     for i, (spec, entry) in enumerate(mine, 1):
         old = cached.get(_key(spec.name, entry.label))
-        if old and not args.rerun and not old["errors"] and old["seeds"] == seeds:
+        if old and not args.rerun and not old["errors"] and set(seeds) <= set(old["seeds"]):
             print(f"[{i}/{len(mine)}] {spec.name} | {entry.label}: cached")
             continue
         start = time.perf_counter()

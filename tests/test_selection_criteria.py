@@ -29,6 +29,8 @@ from skrnn.selection import (
     profile_data,
     recommend,
 )
+from skrnn import GRUClassifier
+from skrnn.selection._cost import estimated_fit_seconds
 from skrnn.selection._criteria import search_breadth_rule
 from skrnn.selection._decision import decide
 from skrnn.selection._noise import fold_standard_error, score_with_noise
@@ -167,6 +169,31 @@ def test_timeout_becomes_a_trial_budget_through_measured_cost():
     assert recommend(
         profile(), costs=CPU_COSTS, n_trials=100, timeout=600, max_epochs=10, n_fits=2
     ).try_both
+
+
+def test_a_given_trial_time_decides_the_budget():
+    # the selector passes the default trial's expected duration: 60 s / 25 s
+    rec = recommend(profile(), costs=CPU_COSTS, n_trials=100, timeout=60, max_epochs=10,
+                    n_fits=2, trial_seconds=25.0)
+    assert rec.affordable_trials == 2
+    assert "2 trials of about 25 s each" in reasons_of(rec, "budget")[0].text
+
+
+@pytest.mark.parametrize("batch_size", [8, 32])
+def test_fit_estimate_counts_planned_steps_not_epochs(batch_size):
+    # 40 sequences: "auto" epochs plan min_steps=1000 steps at either batch
+    # size (125 or 1000 epochs), so the same time per batch gives the same fit
+    estimator = GRUClassifier(batch_size=batch_size)
+    cost = CellCost(n_params=1, seconds_per_epoch=1.0, latency_ms=1.0, seconds_per_batch=0.01)
+    plan = estimator._plan(40)
+    assert plan.total_steps == pytest.approx(1000, abs=plan.steps_per_epoch)
+    # plus the epoch-end loss: a forward pass over the 40 sequences, a third
+    # of training on them
+    expected = 0.01 * plan.total_steps * (1 + 1 / 3)
+    assert estimated_fit_seconds(estimator, cost, 40) == pytest.approx(expected)
+    # more sequences than the epoch-end loss evaluates: a smaller share
+    large = estimated_fit_seconds(GRUClassifier(batch_size=32), cost, 2048)
+    assert large == pytest.approx(0.01 * 6400 * (1 + 1 / 3 * 512 / 2048))
 
 
 def test_measured_cost_note_follows_measurements_not_the_textbook():

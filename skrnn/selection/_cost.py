@@ -20,12 +20,17 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import _safe_indexing
 from skorch.callbacks import Callback
 
-from .._schedule import resolve_batch_size
+from .._schedule import EPOCH_END_LOSS_SEQUENCES, resolve_batch_size
 from ._types import CellCost
 
 #: Training batches a probe times. The first one pays for warm-up (memory
 #: allocation, kernel selection) and is dropped.
 PROBE_BATCHES = 4
+
+#: Cost of the epoch-end loss (one forward pass over at most
+#: EPOCH_END_LOSS_SEQUENCES training sequences per epoch) relative to training
+#: on as many: a forward pass is about a third of a forward and backward pass.
+EPOCH_END_SHARE = 1 / 3
 
 #: Timed ``predict`` calls for the latency, after one untimed warm-up call; the
 #: median is robust to the other processes sharing the machine.
@@ -122,7 +127,9 @@ def probe_cost(estimator, X, y, X_one, *, classification: bool, random_state=Non
     Returns
     -------
     cost : CellCost
-        ``seconds_per_epoch`` is for an epoch over all of ``X``.
+        ``seconds_per_epoch`` is for an epoch over all of ``X``,
+        ``seconds_per_batch`` for one batch of the estimator's batch size
+        (``"auto"`` resolved for all of ``X``).
     """
     rng = np.random.default_rng(random_state)
     n = len(y)
@@ -140,9 +147,36 @@ def probe_cost(estimator, X, y, X_one, *, classification: bool, random_state=Non
     with warnings.catch_warnings():  # a few batches learn nothing, by design
         warnings.simplefilter("ignore", ConvergenceWarning)
         probe.fit(_safe_indexing(X, indices), _safe_indexing(y, indices))
-    seconds = timer.seconds_[1:] or timer.seconds_
+    seconds = float(np.median(timer.seconds_[1:] or timer.seconds_))
     return CellCost(
         n_params=count_parameters(probe),
-        seconds_per_epoch=float(np.median(seconds)) * math.ceil(n / batch_size),
+        seconds_per_epoch=seconds * math.ceil(n / batch_size),
         latency_ms=predict_latency_ms(probe, X_one),
+        seconds_per_batch=seconds,
     )
+
+
+def estimated_fit_seconds(estimator, cost: CellCost, n_samples: int) -> float:
+    """Seconds a full fit of ``estimator`` on ``n_samples`` sequences should take.
+
+    The probe's time per training batch times the optimizer steps the fit
+    plans (:meth:`_plan`: ``min_steps`` on small data, whatever the batch
+    size), plus the epoch-end loss's forward pass per epoch
+    (:data:`EPOCH_END_SHARE`). A fit that stops on a plateau takes less: this
+    is the planned fit, the one a budget must allow for. Seconds per epoch
+    times epochs would be wrong by the ratio of the batch sizes when the
+    probe's batch is not the fit's.
+
+    Parameters
+    ----------
+    estimator : skrnn estimator
+        Configured as the fit will run (``batch_size="auto"`` allowed).
+    cost : CellCost
+        :func:`probe_cost` of that same configuration.
+    n_samples : int
+        Sequences the fit is given (a cross-validation fold's training part).
+    """
+    plan = estimator._plan(n_samples)
+    # per epoch: training on the sequences, then a forward pass over (a subset of) them
+    evaluation = EPOCH_END_SHARE * min(1.0, EPOCH_END_LOSS_SEQUENCES / max(n_samples, 1))
+    return cost.seconds_per_batch * plan.total_steps * (1 + evaluation)

@@ -257,7 +257,7 @@ def budget_rule(
     """Little budget -> only GRU; ample -> test both.
 
     ``by_timeout`` says the timeout, not ``n_trials``, set ``n_affordable``
-    (``trial_seconds`` trials' worst-case duration).
+    (``trial_seconds``: the expected duration of a trial).
 
     Returns
     -------
@@ -276,7 +276,7 @@ def budget_rule(
         return Reason("budget", None, text), tuple(candidates)
     if by_timeout:
         budget = (
-            f"the timeout fits about {n_affordable:g} trials of up to {trial_seconds:.3g} s each"
+            f"the timeout fits about {n_affordable:g} trials of about {trial_seconds:.3g} s each"
         )
     else:
         budget = f"{n_affordable:g} trials"
@@ -350,6 +350,7 @@ def recommend(
     n_fits: int = 1,
     candidates: tuple = CELLS,
     unavailable: dict | None = None,
+    trial_seconds: float | None = None,
 ) -> Recommendation:
     """Apply every criterion of DESIGN.md §2.
 
@@ -374,6 +375,11 @@ def recommend(
     unavailable : dict, default=None
         ``{cell: error}`` for cells that could not even be fitted for a few
         batches here (e.g. out of memory): excluded.
+    trial_seconds : float, default=None
+        Expected duration of one trial (all its fits), which turns
+        ``timeout`` into a number of trials. ``None``: the slower cell's
+        ``seconds_per_epoch`` x ``max_epochs`` x ``n_fits`` (the cost of the
+        cheapest configuration: a lower bound).
 
     Returns
     -------
@@ -405,8 +411,7 @@ def recommend(
         reasons.append(Reason("measured_cost", None, excluded[cell]))
 
     allowed = tuple(c for c in candidates if c not in excluded)
-    trial_seconds = None
-    if costs:
+    if trial_seconds is None and costs:
         trial_seconds = max(c.seconds_per_epoch for c in costs.values()) * max_epochs * n_fits
     n_affordable = affordable_trials(n_trials, timeout, trial_seconds)
     by_timeout = n_trials is None or n_affordable < n_trials

@@ -37,7 +37,7 @@ from .._validation import (
     check_sequences,
 )
 from ._baseline import baseline_score
-from ._cost import count_parameters, predict_latency_ms, probe_cost
+from ._cost import count_parameters, estimated_fit_seconds, predict_latency_ms, probe_cost
 from ._criteria import profile_data, recommend, search_breadth_rule
 from ._decision import decide
 from ._noise import N_BOOTSTRAP
@@ -452,6 +452,11 @@ class ArchitectureSelector(BaseEstimator):
             n_fits=scheme.n_folds,
             candidates=space.cells,
             unavailable=unavailable,
+            trial_seconds=self._trial_seconds(
+                task, space, trial_fixed, X, y, X_one, seed,
+                n_train=len(scheme.splits[0][0]), n_fits=scheme.n_folds,
+                cells=[c for c in space.cells if c not in unavailable],
+            ),
         )
         cells = self.recommendation_.cells
         if not cells:
@@ -620,6 +625,33 @@ class ArchitectureSelector(BaseEstimator):
             return cost, planned_epochs(estimator, len(y))
 
         return probe
+
+    def _trial_seconds(self, task, space, fixed, X, y, X_one, seed, *, n_train, n_fits, cells):
+        """Expected seconds of one trial: the slower cell's default estimator
+        (else its typical configuration, when the space excludes the default),
+        probed and scaled to its planned optimizer steps, times the folds.
+
+        The probe of ``_measure`` is of the cheapest configuration (largest
+        batch, smallest network), right for "can any configuration meet a
+        limit" but, scaled by epochs, about 3x too low for a default trial on
+        small data (measured: "trials of up to 45 s" planned, 120 s taken).
+        None when no cell could be probed.
+        """
+        defaults = default_params(task, "gru")
+        seconds = []
+        for cell in cells:
+            default = space.allows_default(defaults) and space.cell_space(cell).default_fits
+            searched = {} if default else space.typical(defaults, cell)
+            estimator = make_estimator(task, cell, build_params(
+                task, cell, searched, fixed, max_epochs=self.max_epochs, random_state=seed,
+            ))
+            try:
+                cost = probe_cost(estimator, X, y, X_one,
+                                  classification=task == "classification", random_state=seed)
+            except _TRIAL_ERRORS:
+                continue
+            seconds.append(estimated_fit_seconds(estimator, cost, n_train) * n_fits)
+        return max(seconds) if seconds else None
 
     def _measure(self, task, space, fixed, X, y, X_one, seed):
         """Each allowed cell's cost at the cheapest configuration of the space.

@@ -98,6 +98,8 @@ class CellCost(AsDict):
         Training time of one epoch over the data it was measured for.
     latency_ms : float
         Time of ``predict`` on a single sequence, in milliseconds.
+    seconds_per_batch : float or None, default=None
+        Median time of one training batch (None when not measured).
 
     Examples
     --------
@@ -109,6 +111,7 @@ class CellCost(AsDict):
     n_params: int
     seconds_per_epoch: float
     latency_ms: float
+    seconds_per_batch: float | None = None
 
 
 @dataclass(frozen=True)

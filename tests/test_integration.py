@@ -11,6 +11,7 @@ from optuna_integration import OptunaSearchCV
 from skorch.callbacks import Callback
 from skorch.dataset import ValidSplit
 from sklearn.base import clone
+from sklearn.ensemble import VotingClassifier
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -59,6 +60,16 @@ def test_grid_search_over_cell_and_hidden_size(sine_classes):
     search.fit(X, y)
     assert {p["cell"] for p in search.cv_results_["params"]} == {"gru", "lstm"}
     assert search.best_estimator_.net_.module_.rnn.hidden_size == search.best_params_["hidden_size"]
+
+
+def test_soft_voting_averages_a_gru_and_an_lstm(sine_classes):
+    # the documented way to average the two cells (benchmarks: "Averaging
+    # the tied defaults")
+    X, y = sine_classes
+    members = [("gru", GRUClassifier(**FAST)), ("lstm", LSTMClassifier(**FAST))]
+    vote = VotingClassifier(members, voting="soft").fit(X, y)
+    alone = [clone(est).fit(X, y).predict_proba(X) for _, est in members]
+    np.testing.assert_allclose(vote.predict_proba(X), np.mean(alone, axis=0), atol=1e-6)
 
 
 @pytest.mark.slow

@@ -609,19 +609,27 @@ class ArchitectureSelector(BaseEstimator):
             fixed, shaping,
         )
 
+    def _probe(self, task, cell, params, fixed, X, y, X_one, seed):
+        """``(estimator, CellCost)`` of a configuration, or None if it cannot be fitted here."""
+        estimator = make_estimator(task, cell, build_params(
+            task, cell, params, fixed, max_epochs=self.max_epochs, random_state=seed,
+        ))
+        try:
+            cost = probe_cost(estimator, X, y, X_one,
+                              classification=task == "classification", random_state=seed)
+        except _TRIAL_ERRORS:
+            return None
+        return estimator, cost
+
     def _prober(self, task, fixed, X, y, X_one, seed):
         """``probe(cell, params) -> (CellCost, epochs of a fit on all the data)``,
         or None for a configuration that cannot be fitted here."""
 
         def probe(cell, params):
-            estimator = make_estimator(task, cell, build_params(
-                task, cell, params, fixed, max_epochs=self.max_epochs, random_state=seed,
-            ))
-            try:
-                cost = probe_cost(estimator, X, y, X_one,
-                                  classification=task == "classification", random_state=seed)
-            except _TRIAL_ERRORS:
+            probed = self._probe(task, cell, params, fixed, X, y, X_one, seed)
+            if probed is None:
                 return None
+            estimator, cost = probed
             return cost, planned_epochs(estimator, len(y))
 
         return probe
@@ -642,15 +650,9 @@ class ArchitectureSelector(BaseEstimator):
         for cell in cells:
             default = space.allows_default(defaults) and space.cell_space(cell).default_fits
             searched = {} if default else space.typical(defaults, cell)
-            estimator = make_estimator(task, cell, build_params(
-                task, cell, searched, fixed, max_epochs=self.max_epochs, random_state=seed,
-            ))
-            try:
-                cost = probe_cost(estimator, X, y, X_one,
-                                  classification=task == "classification", random_state=seed)
-            except _TRIAL_ERRORS:
-                continue
-            seconds.append(estimated_fit_seconds(estimator, cost, n_train) * n_fits)
+            probed = self._probe(task, cell, searched, fixed, X, y, X_one, seed)
+            if probed is not None:
+                seconds.append(estimated_fit_seconds(*probed, n_train) * n_fits)
         return max(seconds) if seconds else None
 
     def _measure(self, task, space, fixed, X, y, X_one, seed):

@@ -31,7 +31,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from accuracy import _matches, _no_network, all_specs, loadable, small_specs, split
+from accuracy import _matches, _no_network, _score, all_specs, loadable, small_specs, split
 
 import skrnn
 
@@ -42,13 +42,6 @@ ESTIMATORS = {
     ("gru", "regression"): skrnn.GRURegressor,
     ("lstm", "regression"): skrnn.LSTMRegressor,
 }
-
-
-def _score(classification, output, yt, classes=None):
-    """Accuracy of probabilities ``output`` or RMSE of predictions ``output``."""
-    if classification:
-        return float(np.mean(classes[np.argmax(output, axis=1)] == yt))
-    return float(np.sqrt(np.mean((np.ravel(output) - np.ravel(yt)) ** 2)))
 
 
 def run(spec, seed) -> dict:
@@ -63,9 +56,12 @@ def run(spec, seed) -> dict:
         seconds[cell] = time.perf_counter() - start
         outputs[cell] = model.predict_proba(Xt) if classification else model.predict(Xt)
         classes = getattr(model, "classes_", None)
-    scores = {cell: _score(classification, out, yt, classes) for cell, out in outputs.items()}
-    scores["average"] = _score(classification, (outputs["gru"] + outputs["lstm"]) / 2, yt,
-                               classes)
+    outputs["average"] = (outputs["gru"] + outputs["lstm"]) / 2
+
+    def predictions(output):  # probabilities -> labels
+        return classes[np.argmax(output, axis=1)] if classification else output
+
+    scores = {name: _score(spec.task, predictions(out), yt) for name, out in outputs.items()}
     return {"metric": "accuracy" if classification else "RMSE", "scores": scores,
             "fit_s": seconds}
 

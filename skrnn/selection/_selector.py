@@ -458,7 +458,7 @@ class ArchitectureSelector(BaseEstimator):
                 cells=[c for c in space.cells if c not in unavailable],
             ),
         )
-        cells = self.recommendation_.cells
+        cells, tuned = self.recommendation_.cells, self.recommendation_.tuned
         if not cells:
             raise ValueError(
                 "No cell can meet the constraints: "
@@ -470,7 +470,7 @@ class ArchitectureSelector(BaseEstimator):
             if name not in (self.search_space or {}) and name not in fixed
         )
         reason, searched = search_breadth_rule(
-            self.recommendation_.affordable_trials, len(cells), further
+            self.recommendation_.affordable_trials, len(tuned), further
         )
         if reason is not None:
             self.recommendation_ = replace(
@@ -495,10 +495,10 @@ class ArchitectureSelector(BaseEstimator):
         try:
             with _optuna_logging(self.verbose):
                 study, self.recovered_trials_ = self._study(
-                    task, cells, seed, scheme.description, epochs, storage, space
+                    task, tuned, seed, scheme.description, epochs, storage, space
                 )
                 search_seconds, died = self._optimize(
-                    study, objective, space, cells, n_workers, seed
+                    study, objective, space, cells, tuned, n_workers, seed
                 )
         finally:
             if n_workers > 1 and study is not None:
@@ -779,12 +779,16 @@ class ArchitectureSelector(BaseEstimator):
             )
         )
 
-    def _study(self, task, cells, seed, validation, epochs, storage, space):
-        """The study, created or resumed, and the trials of dead workers it failed."""
+    def _study(self, task, tuned, seed, validation, epochs, storage, space):
+        """The study, created or resumed, and the trials of dead workers it failed.
+
+        ``tuned``: the cells the sampler may draw (the cells whose default
+        alone is tried are enqueued by :meth:`_optimize`).
+        """
         self._epochs = epochs
         study = optuna.create_study(
             storage=resolve_storage(storage),
-            sampler=self._sampler(cells, seed, shared=storage is not None),
+            sampler=self._sampler(tuned, seed, shared=storage is not None),
             pruner=self._pruner(epochs),
             study_name=self.study_name,
             direction="maximize",
@@ -813,8 +817,12 @@ class ArchitectureSelector(BaseEstimator):
             )
         return study, recovered
 
-    def _optimize(self, study, objective, space, cells, n_workers=1, seed=None):
-        """Run the trials still missing: the seconds it took, and the workers that died."""
+    def _optimize(self, study, objective, space, cells, tuned, n_workers=1, seed=None):
+        """Run the trials still missing: the seconds it took, and the workers that died.
+
+        Each of ``cells`` gets its default trial; the sampler draws only from
+        ``tuned``.
+        """
         start = time.perf_counter()
         remaining = None
         if self.n_trials is not None:
@@ -837,7 +845,8 @@ class ArchitectureSelector(BaseEstimator):
                 )
         # Then a warm start inside the space, where the default is not in it
         # (e.g. batch_size="auto", or a hidden_size the user left out): the
-        # default where the space allows it, else the middle of the range.
+        # default where the space allows it, else the middle of the range
+        # (also for a cell that is not tuned: it stands in for its default).
         for cell in cells:
             typical = space.to_study_params(cell, space.typical(defaults, cell))
             if typical != space.default_study_params(cell, defaults):
@@ -855,7 +864,7 @@ class ArchitectureSelector(BaseEstimator):
             def job(index):
                 return WorkerJob(
                     storage=storage, study_name=study.study_name, objective=objective,
-                    sampler=self._sampler(cells, seed, shared=True, worker=index),
+                    sampler=self._sampler(tuned, seed, shared=True, worker=index),
                     pruner=self._pruner(self._epochs), n_trials=self.n_trials,
                     deadline=deadline, catch=_TRIAL_ERRORS, counted_states=_COUNTED,
                     verbose=self.verbose,

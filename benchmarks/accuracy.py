@@ -124,6 +124,10 @@ _FORECAST = {
     "elnino": (24, 12, 60, (2, 0, 0), (0, 1, 1, 12), False),  # monthly SST 1950-2010
     "unemp": (12, 4, 20, (2, 0, 0), (0, 0, 0, 0), False),  # US unemployment, quarterly (macrodata)
     "pbs": (24, 12, 24, (0, 1, 1), (0, 1, 1, 12), False),  # PBS scripts, monthly 1991-2008
+    # pbs up to its last sale (2005-04): the 38 zero months after it are the
+    # product's discontinuation, where the last value is exact and no
+    # forecast of an intermittent count series can beat it
+    "pbs[active]": (24, 12, 24, (0, 1, 1), (0, 1, 1, 12), False),
     "uschange": (8, 4, 20, (2, 0, 0), (0, 0, 0, 0), False),  # US consumption change, quarterly
 }
 
@@ -242,6 +246,10 @@ def load(spec: Spec) -> Data:
 @lru_cache(maxsize=None)
 def load_series(name) -> np.ndarray:
     import statsmodels.api as sm
+
+    if name.endswith("[active]"):
+        series = load_series(name.removesuffix("[active]"))
+        return series[: np.flatnonzero(series)[-1] + 1]
 
     if name == "airline":
         from skrnn.datasets import load_airline

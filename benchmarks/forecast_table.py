@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 SETS = ["CardanoSentiment", "Covid3Month", "Tecator", "airline", "sunspots", "lynx", "nile",
-        "shampoo", "co2", "elnino", "unemp", "pbs", "uschange"]
+        "shampoo", "co2", "elnino", "unemp", "pbs", "pbs[active]", "uschange"]
 MODELS = ["GRURegressor", "LSTMRegressor"]
 
 

@@ -236,3 +236,17 @@ def test_the_refit_bar_leaves_room_for_more_data():
     assert not refit_fell_short(0.5, 0.2)
     assert refit_fell_short(0.77, 0.03)
     assert not refit_fell_short(None, 0.03) and not refit_fell_short(0.5, None)
+
+
+def test_one_standard_error_exactly_is_not_beyond_the_noise():
+    # 1.0 - 0.95 is 0.05000000000000004: a searched config one validation
+    # sequence (of 20) above the default, by exactly one standard error, ties
+    records = [
+        TrialRecord(0, "lstm", "complete", score=0.95, score_se=0.05, default=True),
+        TrialRecord(1, "lstm", "complete", score=1.0, score_se=0.0),
+    ]
+    decision = decide(records)
+    assert decision.trial == 0 and decision.default
+    assert decision.default_note.startswith("kept the default")
+    records[0] = TrialRecord(0, "lstm", "complete", score=0.95, score_se=0.04, default=True)
+    assert decide(records).trial == 1  # 1.25 standard errors

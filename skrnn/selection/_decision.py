@@ -116,7 +116,16 @@ def _difference_noise(a, b) -> float | None:
 
 
 def _beyond_noise(difference: float, noise: float | None) -> bool:
-    return noise is None or abs(difference) > TIE_STANDARD_ERRORS * noise
+    """Whether ``difference`` is more than TIE_STANDARD_ERRORS standard errors.
+
+    A difference of exactly that many (up to float rounding: 1.0 - 0.95 is
+    0.05000000000000004) is not more: on 20 validation sequences, one
+    sequence more is often exactly one standard error.
+    """
+    if noise is None:
+        return True
+    margin = abs(difference) - TIE_STANDARD_ERRORS * noise
+    return margin > 1e-9 * max(abs(difference), TIE_STANDARD_ERRORS * noise)
 
 
 def representatives(records, task: str | None = None) -> tuple[dict, dict]:
@@ -172,7 +181,7 @@ def _significance(difference: float, noise: float | None) -> str:
     if noise == 0:
         return f"the difference {abs(difference):.2g} has a standard error of 0"
     ratio = abs(difference) / noise
-    verdict = "significant" if ratio > TIE_STANDARD_ERRORS else "not significant"
+    verdict = "significant" if _beyond_noise(difference, noise) else "not significant"
     return (
         f"the difference {abs(difference):.2g} is {ratio:.1f}x its standard error "
         f"({noise:.2g}): {verdict}"

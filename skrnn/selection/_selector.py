@@ -110,9 +110,11 @@ class ArchitectureSelector(BaseEstimator):
         Seconds this call of ``fit`` may search (the short cost measurement
         before and the refit after come on top). A trial still running when
         it runs out stops at its next epoch and counts as pruned, unless no
-        trial has finished yet: the first result is always completed. Also
-        informs the budget rule: when too few trials fit in it to compare
-        both cells, only GRU is tried.
+        trial has finished yet (the first result is always completed) or it
+        is the default estimator of a cell with no finished trial. Also
+        informs the budget rule: when too few trials fit in it to tune both
+        cells, only GRU is tuned, and the LSTM default is still tried once
+        if two trials fit.
     max_params : int or None, default=None
         Most trainable parameters the chosen model may have.
     max_latency_ms : float or None, default=None
@@ -836,18 +838,19 @@ class ArchitectureSelector(BaseEstimator):
         # study does not queue it again.
         queued = {t.user_attrs.get(DEFAULT_ATTR) for t in study.get_trials(deepcopy=False)}
         defaults = default_params(objective.task, "gru")
+        has_default = set()
         for cell in cells:
             # (a default that breaks max_params is left out: it could never be chosen)
-            if (cell not in queued and space.allows_default(defaults)
-                    and space.cell_space(cell).default_fits):
-                study.enqueue_trial(
-                    space.default_study_params(cell, defaults), user_attrs={DEFAULT_ATTR: cell}
-                )
+            if space.allows_default(defaults) and space.cell_space(cell).default_fits:
+                has_default.add(cell)
+                if cell not in queued:
+                    study.enqueue_trial(space.default_study_params(cell, defaults),
+                                        user_attrs={DEFAULT_ATTR: cell})
         # Then a warm start inside the space, where the default is not in it
         # (e.g. batch_size="auto", or a hidden_size the user left out): the
-        # default where the space allows it, else the middle of the range
-        # (also for a cell that is not tuned: it stands in for its default).
-        for cell in cells:
+        # default where the space allows it, else the middle of the range.
+        # A cell that is not tuned gets it only in place of its default.
+        for cell in (c for c in cells if c in tuned or c not in has_default):
             typical = space.to_study_params(cell, space.typical(defaults, cell))
             if typical != space.default_study_params(cell, defaults):
                 study.enqueue_trial(typical, skip_if_exists=True)

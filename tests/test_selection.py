@@ -120,29 +120,13 @@ def test_the_length_rule_sees_the_estimators_patching():
     assert sel.recommendation_.reasons[0].favours == "lstm"
 
 
-def test_tiny_trial_budget_tunes_only_gru_and_tries_the_lstm_default():
+def test_tiny_trial_budget_trains_only_gru():
     X, y = short_regression()
     sel = tiny(n_trials=3).fit(X, y)
-    assert sel.recommendation_.tuned == ("gru",)
-    # TINY_SPACE leaves the defaults out (hidden 4-6): each cell's warm start
-    # stands in for its default, then the sampler draws only GRU
-    assert cells_trained(sel) == ["gru", "lstm", "gru"]
-    assert "Little budget (3 trials" in str(sel.report_)
-    assert "cells tried: GRU, LSTM (its default only)" in str(sel.report_)
-    assert sel.report_.cells["lstm"]["trials"] == 1
-    sel = tiny(n_trials=4, search_space={**TINY_SPACE, "hidden_size": [4, 64]}).fit(X, y)
-    defaults = [t.user_attrs.get("skrnn_default") for t in sel.study_.trials]
-    # after the two defaults, only GRU: its warm start, then a sampled trial
-    assert defaults == ["gru", "lstm", None, None]
-    assert cells_trained(sel) == ["gru", "lstm", "gru", "gru"]
-
-
-def test_a_one_trial_budget_trains_only_gru():
-    X, y = short_regression()
-    sel = tiny(n_trials=1).fit(X, y)
     assert sel.recommendation_.cells == ("gru",)
-    assert cells_trained(sel) == ["gru"]
+    assert cells_trained(sel) == ["gru"] * 3
     assert sel.architecture_ == "gru" and isinstance(sel.best_estimator_, GRURegressor)
+    assert "Little budget (3 trials" in str(sel.report_)
     assert sel.report_.cells["lstm"]["trials"] == 0
 
 

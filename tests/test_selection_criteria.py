@@ -145,19 +145,12 @@ def test_long_abundant_data_favours_lstm_but_tries_both():
     assert rec.cells == ("lstm", "gru")
 
 
-@pytest.mark.parametrize("n_trials", [2, 2 * MIN_TRIALS_PER_CELL - 1])
-def test_small_trial_budget_tunes_only_gru_and_tries_the_lstm_default(n_trials):
+@pytest.mark.parametrize("n_trials", [1, 2 * MIN_TRIALS_PER_CELL - 1])
+def test_small_trial_budget_tries_only_gru(n_trials):
     rec = recommend(profile(500, n=5000), n_trials=n_trials)
-    assert set(rec.cells) == {"gru", "lstm"} and rec.tuned == ("gru",)
+    assert rec.cells == ("gru",) and not rec.try_both
     (reason,) = reasons_of(rec, "budget")
-    assert reason.favours == "gru" and "too few to compare tuned cells" in reason.text
-    assert "the LSTM default is tried once" in reason.text
-
-
-def test_a_one_trial_budget_tries_only_gru():
-    rec = recommend(profile(500, n=5000), n_trials=1)
-    assert rec.cells == rec.tuned == ("gru",) and not rec.try_both
-    assert "leaves no trial for the LSTM default" in reasons_of(rec, "budget")[0].text
+    assert reason.favours == "gru" and "too few to compare" in reason.text
 
 
 def test_ample_trial_budget_tries_both():
@@ -170,7 +163,7 @@ def test_timeout_becomes_a_trial_budget_through_measured_cost():
     # 0.5 s/epoch (the slower cell) x 10 epochs x 2 folds = 10 s per trial
     rec = recommend(profile(), costs=CPU_COSTS, n_trials=100, timeout=60, max_epochs=10, n_fits=2)
     assert rec.affordable_trials == 6
-    assert rec.tuned == ("gru",) and set(rec.cells) == {"gru", "lstm"}
+    assert rec.cells == ("gru",)
     # on this machine GRU is the slow one: the budget reason says so
     assert "GRU is not the faster cell" in reasons_of(rec, "budget")[0].text
     assert recommend(
@@ -286,11 +279,7 @@ def test_recommendation_invariants(median, n, n_trials, max_params):
     assert all(rec.prior[c] == 0 for c in rec.excluded)
     assert set(rec.cells).isdisjoint(rec.excluded)
     assert list(rec.cells) == sorted(rec.cells, key=lambda c: -rec.prior[c])
-    assert set(rec.tuned) <= set(rec.cells)
-    assert list(rec.tuned) == [c for c in rec.cells if c in rec.tuned]
     if n_trials < 2 * MIN_TRIALS_PER_CELL:
-        assert len(rec.tuned) <= 1
-    if n_trials < 2:
         assert len(rec.cells) <= 1
     assert rec.to_dict()["try_both"] == (len(rec.cells) == 2)
 

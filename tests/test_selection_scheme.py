@@ -15,9 +15,7 @@ from sklearn.metrics import check_scoring
 from skrnn import ArchitectureSelector, GRUClassifier
 from skrnn.selection._baseline import baseline_score
 from skrnn.selection._decision import decide
-from skrnn.selection._objective import Objective
 from skrnn.selection._pruning import StopAtDeadline
-from skrnn.selection._records import DEFAULT_ATTR
 from skrnn.selection._records import TrialRecord
 from skrnn.selection._scheme import AUTO_FOLDS, MIN_HOLDOUT, choose_scheme
 from skrnn.selection._selector import refit_fell_short
@@ -125,29 +123,6 @@ def test_a_trial_running_at_the_timeout_is_stopped_once_the_study_has_a_result(t
     assert stopped.state == TrialState.PRUNED
     assert {r.number: r for r in sel.report_.records}[1].n_epochs < 300
     assert len(sel.study_.trials) == 2  # and no trial starts after it
-
-
-def test_the_timeout_never_stops_the_default_of_a_cell_without_a_result():
-    # the budget rule tries the LSTM default when two trials fit: a timeout
-    # estimate that was off must not turn it into a pruned, truncated fit
-    study = optuna.create_study(direction="maximize")
-    cell = optuna.distributions.CategoricalDistribution(["gru", "lstm"])
-    objective = Objective(task="regression", space=None, fixed={}, max_epochs=1, X=None,
-                          y=None, splits=[], scorer=None, constraints=None, X_one=None,
-                          seed=0, deadline=time.time() - 1)
-    first = study.ask()
-    first.set_user_attr(DEFAULT_ATTR, "gru")
-    assert objective._stop_at_deadline(first) is None  # the study's first result
-    study.add_trial(optuna.trial.create_trial(params={"cell": "gru"},
-                                              distributions={"cell": cell}, value=0.5))
-    stops = {}
-    for attr in ("lstm", "gru", None):
-        trial = study.ask()
-        if attr:
-            trial.set_user_attr(DEFAULT_ATTR, attr)
-        stops[attr] = objective._stop_at_deadline(trial)
-    assert stops["lstm"] is None
-    assert isinstance(stops["gru"], StopAtDeadline) and isinstance(stops[None], StopAtDeadline)
 
 
 def test_the_noise_comparison_is_a_ratio():

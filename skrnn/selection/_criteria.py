@@ -254,36 +254,26 @@ def budget_rule(
     costs: dict | None = None,
     by_timeout: bool = False,
 ):
-    """Little budget -> tune only GRU, still try the LSTM default; ample -> tune both.
+    """Little budget -> only GRU; ample -> test both.
 
     ``by_timeout`` says the timeout, not ``n_trials``, set ``n_affordable``
     (``trial_seconds``: the expected duration of a trial).
-
-    A little budget cannot *tune* both cells (a cell's best of a few trials
-    says more about a lucky draw than about the cell), but two defaults are
-    a fair comparison: nothing was drawn. So while two trials fit, the other
-    cell's default estimator is tried once, and only GRU is searched.
-    Measured: with ``n_trials=12, timeout=120`` (about two 5-fold trials on
-    50-100 sequences) trying GRU alone missed the better LSTM default on
-    Covid3Month_disc and sunspots (see the Benchmarks page).
 
     Returns
     -------
     reason : Reason
     cells : tuple of str
-        The candidates the budget allows (each gets its default trial).
-    tuned : tuple of str
-        The candidates whose hyperparameters the budget allows to search.
+        The candidates the budget allows.
     """
     needed = 2 * MIN_TRIALS_PER_CELL
     shown = "unlimited trials" if math.isinf(n_affordable) else f"{n_affordable:g} trials"
     if len(candidates) < 2:
         only = " and ".join(CELL_NAMES[c] for c in candidates) or "no cell"
         text = f"Only {only} can be tried, so the whole budget ({shown}) goes to it."
-        return Reason("budget", None, text), tuple(candidates), tuple(candidates)
+        return Reason("budget", None, text), tuple(candidates)
     if n_affordable >= needed:
         text = f"Ample budget ({shown} >= {needed}): both cells can be tuned and compared."
-        return Reason("budget", None, text), tuple(candidates), tuple(candidates)
+        return Reason("budget", None, text), tuple(candidates)
     if by_timeout:
         budget = (
             f"the timeout fits about {n_affordable:g} trials of about {trial_seconds:.3g} s each"
@@ -292,22 +282,16 @@ def budget_rule(
         budget = f"{n_affordable:g} trials"
     text = (
         f"Little budget ({budget}, fewer than the {needed} needed to tune "
-        f"{MIN_TRIALS_PER_CELL} per cell): too few to compare tuned cells, so only GRU is "
-        "tuned, where the guidance says to start when time is short"
+        f"{MIN_TRIALS_PER_CELL} per cell): too few to compare both cells, so only GRU is "
+        "tried, where the guidance says to start when time is short."
     )
-    cells = ("gru",)
-    if n_affordable >= len(candidates):
-        cells = tuple(candidates)
-        text += "; the LSTM default is tried once, so the better default is not missed."
-    else:
-        text += "; the budget leaves no trial for the LSTM default."
     if costs and set(costs) == set(CELLS):
         if cheaper(costs["gru"].seconds_per_epoch, costs["lstm"].seconds_per_epoch) > 0:
             text += (
                 " Note that GRU is not the faster cell on this machine; pass "
-                "search_space={'cell': ['lstm']} to tune LSTM instead."
+                "search_space={'cell': ['lstm']} to try LSTM instead."
             )
-    return Reason("budget", "gru", text), cells, ("gru",)
+    return Reason("budget", "gru", text), ("gru",)
 
 
 def search_breadth_rule(n_affordable: float, n_cells: int, candidates: tuple):
@@ -412,10 +396,7 @@ def recommend(
     >>> print(rec.reasons[0].text)  # doctest: +NORMALIZE_WHITESPACE
     Sequences are long (median 400 steps > 100): LSTM may do better, its
     separate cell state carries information across many steps.
-    >>> rec = recommend(profile, n_trials=5)  # too few trials to tune both
-    >>> rec.cells, rec.tuned
-    (('gru', 'lstm'), ('gru',))
-    >>> recommend(profile, n_trials=1).cells
+    >>> recommend(profile, n_trials=5).cells  # too few trials to compare
     ('gru',)
     """
     constraints = constraints or Constraints()
@@ -434,9 +415,7 @@ def recommend(
         trial_seconds = max(c.seconds_per_epoch for c in costs.values()) * max_epochs * n_fits
     n_affordable = affordable_trials(n_trials, timeout, trial_seconds)
     by_timeout = n_trials is None or n_affordable < n_trials
-    budget_reason, cells, tuned = budget_rule(
-        n_affordable, allowed, trial_seconds, costs, by_timeout
-    )
+    budget_reason, cells = budget_rule(n_affordable, allowed, trial_seconds, costs, by_timeout)
     reasons.append(budget_reason)
     if tuple(candidates) != CELLS:
         reasons.append(
@@ -457,7 +436,6 @@ def recommend(
     return Recommendation(
         prior=prior,
         cells=ordered,
-        tuned=tuple(c for c in ordered if c in tuned),
         reasons=tuple(reasons),
         excluded=excluded,
         affordable_trials=n_affordable,

@@ -115,8 +115,7 @@ class Objective:
         ``time.time()`` at which the search's ``timeout`` runs out: a trial
         still fitting then stops at its next epoch (:class:`StopAtDeadline`),
         unless the study holds no complete trial yet (the first result is
-        always finished, so a short timeout still ends with a model) or it
-        is the default trial of a cell with no complete trial.
+        always finished, so a short timeout still ends with a model).
     """
 
     task: str
@@ -169,20 +168,10 @@ class Objective:
         return self.space.suggest(trial)
 
     def _stop_at_deadline(self, trial) -> StopAtDeadline | None:
-        """The deadline callback of this trial's fits, if the timeout may stop it.
-
-        Not for the study's first result, nor for a cell's default trial
-        while that cell has no complete trial: the default of every cell the
-        budget rule chose is always a contender (the budget rule tries the
-        second default only when the timeout fits two trials, so the overrun
-        is bounded by its estimate's error).
-        """
+        """The deadline callback of this trial's fits, if the timeout may stop it."""
         if self.deadline is None:
             return None
         complete = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        default_cell = trial.user_attrs.get(DEFAULT_ATTR)
-        if default_cell:
-            complete = [t for t in complete if t.params.get("cell", default_cell) == default_cell]
         return StopAtDeadline(self.deadline) if complete else None
 
     def _weights(self, index):

@@ -257,10 +257,7 @@ class SelectionReport:
             tag = f" [favours {CELL_NAMES[reason.favours]}]" if reason.favours else ""
             lines.append(f"  - {reason.text}{tag}")
         prior = ", ".join(f"{CELL_NAMES[c]} {v:.2f}" for c, v in self.recommendation.prior.items())
-        tried = ", ".join(
-            CELL_NAMES[c] + ("" if c in self.recommendation.tuned else " (its default only)")
-            for c in self.recommendation.cells
-        )
+        tried = ", ".join(CELL_NAMES[c] for c in self.recommendation.cells)
         lines += [f"  Prior: {prior}; cells tried: {tried}", ""]
         lines += ["Trials (cost columns: each cell's best trial)", self._trial_table(), ""]
         lines += self._failure_lines() + self._worker_lines()

@@ -110,11 +110,9 @@ class ArchitectureSelector(BaseEstimator):
         Seconds this call of ``fit`` may search (the short cost measurement
         before and the refit after come on top). A trial still running when
         it runs out stops at its next epoch and counts as pruned, unless no
-        trial has finished yet (the first result is always completed) or it
-        is the default estimator of a cell with no finished trial. Also
-        informs the budget rule: when too few trials fit in it to tune both
-        cells, only GRU is tuned, and the LSTM default is still tried once
-        if two trials fit.
+        trial has finished yet: the first result is always completed. Also
+        informs the budget rule: when too few trials fit in it to compare
+        both cells, only GRU is tried.
     max_params : int or None, default=None
         Most trainable parameters the chosen model may have.
     max_latency_ms : float or None, default=None
@@ -460,7 +458,7 @@ class ArchitectureSelector(BaseEstimator):
                 cells=[c for c in space.cells if c not in unavailable],
             ),
         )
-        cells, tuned = self.recommendation_.cells, self.recommendation_.tuned
+        cells = self.recommendation_.cells
         if not cells:
             raise ValueError(
                 "No cell can meet the constraints: "
@@ -472,7 +470,7 @@ class ArchitectureSelector(BaseEstimator):
             if name not in (self.search_space or {}) and name not in fixed
         )
         reason, searched = search_breadth_rule(
-            self.recommendation_.affordable_trials, len(tuned), further
+            self.recommendation_.affordable_trials, len(cells), further
         )
         if reason is not None:
             self.recommendation_ = replace(
@@ -497,10 +495,10 @@ class ArchitectureSelector(BaseEstimator):
         try:
             with _optuna_logging(self.verbose):
                 study, self.recovered_trials_ = self._study(
-                    task, tuned, seed, scheme.description, epochs, storage, space
+                    task, cells, seed, scheme.description, epochs, storage, space
                 )
                 search_seconds, died = self._optimize(
-                    study, objective, space, cells, tuned, n_workers, seed
+                    study, objective, space, cells, n_workers, seed
                 )
         finally:
             if n_workers > 1 and study is not None:
@@ -781,16 +779,12 @@ class ArchitectureSelector(BaseEstimator):
             )
         )
 
-    def _study(self, task, tuned, seed, validation, epochs, storage, space):
-        """The study, created or resumed, and the trials of dead workers it failed.
-
-        ``tuned``: the cells the sampler may draw (the cells whose default
-        alone is tried are enqueued by :meth:`_optimize`).
-        """
+    def _study(self, task, cells, seed, validation, epochs, storage, space):
+        """The study, created or resumed, and the trials of dead workers it failed."""
         self._epochs = epochs
         study = optuna.create_study(
             storage=resolve_storage(storage),
-            sampler=self._sampler(tuned, seed, shared=storage is not None),
+            sampler=self._sampler(cells, seed, shared=storage is not None),
             pruner=self._pruner(epochs),
             study_name=self.study_name,
             direction="maximize",
@@ -819,12 +813,8 @@ class ArchitectureSelector(BaseEstimator):
             )
         return study, recovered
 
-    def _optimize(self, study, objective, space, cells, tuned, n_workers=1, seed=None):
-        """Run the trials still missing: the seconds it took, and the workers that died.
-
-        Each of ``cells`` gets its default trial; the sampler draws only from
-        ``tuned``.
-        """
+    def _optimize(self, study, objective, space, cells, n_workers=1, seed=None):
+        """Run the trials still missing: the seconds it took, and the workers that died."""
         start = time.perf_counter()
         remaining = None
         if self.n_trials is not None:
@@ -838,19 +828,17 @@ class ArchitectureSelector(BaseEstimator):
         # study does not queue it again.
         queued = {t.user_attrs.get(DEFAULT_ATTR) for t in study.get_trials(deepcopy=False)}
         defaults = default_params(objective.task, "gru")
-        has_default = set()
         for cell in cells:
             # (a default that breaks max_params is left out: it could never be chosen)
-            if space.allows_default(defaults) and space.cell_space(cell).default_fits:
-                has_default.add(cell)
-                if cell not in queued:
-                    study.enqueue_trial(space.default_study_params(cell, defaults),
-                                        user_attrs={DEFAULT_ATTR: cell})
+            if (cell not in queued and space.allows_default(defaults)
+                    and space.cell_space(cell).default_fits):
+                study.enqueue_trial(
+                    space.default_study_params(cell, defaults), user_attrs={DEFAULT_ATTR: cell}
+                )
         # Then a warm start inside the space, where the default is not in it
         # (e.g. batch_size="auto", or a hidden_size the user left out): the
         # default where the space allows it, else the middle of the range.
-        # A cell that is not tuned gets it only in place of its default.
-        for cell in (c for c in cells if c in tuned or c not in has_default):
+        for cell in cells:
             typical = space.to_study_params(cell, space.typical(defaults, cell))
             if typical != space.default_study_params(cell, defaults):
                 study.enqueue_trial(typical, skip_if_exists=True)
@@ -867,7 +855,7 @@ class ArchitectureSelector(BaseEstimator):
             def job(index):
                 return WorkerJob(
                     storage=storage, study_name=study.study_name, objective=objective,
-                    sampler=self._sampler(tuned, seed, shared=True, worker=index),
+                    sampler=self._sampler(cells, seed, shared=True, worker=index),
                     pruner=self._pruner(self._epochs), n_trials=self.n_trials,
                     deadline=deadline, catch=_TRIAL_ERRORS, counted_states=_COUNTED,
                     verbose=self.verbose,

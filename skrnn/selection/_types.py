@@ -307,11 +307,7 @@ class Recommendation:
         0 for an excluded cell.
     cells : tuple of str
         Cells to try, the most favoured first (GRU first on a tie, where the
-        source says to start): each gets a trial of its default estimator.
-    tuned : tuple of str
-        The cells among ``cells`` whose hyperparameters are searched. With a
-        little budget only GRU is tuned, while the other cell's default is
-        still tried once, so the better default is always a contender.
+        source says to start).
     reasons : tuple of Reason
         Every rule that fired, in the order of DESIGN.md §2.
     excluded : dict
@@ -324,13 +320,12 @@ class Recommendation:
     --------
     >>> from skrnn.selection import profile_data, recommend
     >>> rec = recommend(profile_data([20] * 300, 1, "classification"), n_trials=30)
-    >>> rec.cells, rec.tuned, rec.try_both
-    (('gru', 'lstm'), ('gru', 'lstm'), True)
+    >>> rec.cells, rec.try_both
+    (('gru', 'lstm'), True)
     """
 
     prior: dict
     cells: tuple
-    tuned: tuple
     reasons: tuple
     excluded: dict = field(default_factory=dict)
     affordable_trials: float = math.inf
@@ -343,7 +338,6 @@ class Recommendation:
         return {
             "prior": dict(self.prior),
             "cells": list(self.cells),
-            "tuned": list(self.tuned),
             "try_both": self.try_both,
             "reasons": [r.to_dict() for r in self.reasons],
             "excluded": dict(self.excluded),

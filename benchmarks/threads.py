@@ -1,6 +1,6 @@
 """Threads: GRU vs LSTM at the default thread policy, fits next to a busy process, warm-up.
 
-Issue 13. Three measurements, each comparison side by side in one process,
+Issue 13. The measurements, each comparison side by side in one process,
 interleaved, as medians (``_perf.interleaved``):
 
 * **cells**: fit time of ``GRURegressor`` / ``LSTMRegressor`` through the
@@ -12,6 +12,10 @@ interleaved, as medians (``_perf.interleaved``):
   with no such process, for the default policy and for a forced
   ``num_threads=2`` (what torch's default did before). Also a fully default
   estimator (batch ``"auto"``). Target: busy/idle <= 1.5 at the default.
+* **bound**: the cells' fits at torch's default thread count, 2 and 10
+  epochs, and the GRU fit again with FastGRU's compiled recurrence replaced
+  by a no-op (outputs zero-filled): the GRU/LSTM ratio a recurrence that
+  costs nothing would give through the estimators.
 * **warm-up**: first and second fit in a fresh Python process.
 * **selector**: ``ArchitectureSelector`` trials per minute at ``n_jobs`` 1,
   2 and -1 (worker processes, each at ``cores // n_jobs`` threads), for
@@ -26,6 +30,7 @@ Run::
     python benchmarks/threads.py            # about 5 minutes on 2 cores
     python benchmarks/threads.py --quick    # T=50 only, fewer repeats
     python benchmarks/threads.py --only selector --repeats 1
+    python benchmarks/threads.py --only bound   # the zero-cost-recurrence bound
 
 Prints the tables and writes ``benchmarks/results/threads.json``. On a
 shared machine "idle" means "without *our* busy process": say how loaded
@@ -228,19 +233,61 @@ def bench_selector(repeats: int) -> list[dict]:
     return rows
 
 
+class _NoRecurrence:
+    """Stands in for FastGRU's compiled kernel: zero-fills its outputs, computes nothing."""
+
+    @staticmethod
+    def forward(*args, lo=None, hi=None):
+        for out in args[6:]:  # out, scratch (and hprev, save when training)
+            out[...] = 0
+
+    @staticmethod
+    def backward(*args, lo=None, hi=None):
+        args[7][...] = 0  # dG_x
+        args[8][...] = 0  # dG_h
+
+
+def bench_bound(Ts, repeats: int, epochs_list=(2, 10)) -> list[dict]:
+    import torch
+
+    import skrnn._gru._fast_gru as fast_gru
+
+    threads = torch.get_num_threads()
+    rows = []
+    for T in Ts:
+        for epochs in epochs_list:
+            fits = {cell: fitter(cell, T, epochs, threads)[0] for cell in CELLS}
+            times = interleaved(fits, repeats)
+            kernel = fast_gru._kernel
+            fast_gru._kernel = _NoRecurrence
+            try:
+                no_recurrence = interleaved({"gru": fits["gru"]}, repeats)["gru"]
+            finally:
+                fast_gru._kernel = kernel
+            row = {"T": T, "epochs": epochs, "num_threads": threads, "gru_s": times["gru"],
+                   "lstm_s": times["lstm"], "gru_no_recurrence_s": no_recurrence,
+                   "gru_lstm": times["gru"] / times["lstm"],
+                   "bound_gru_lstm": no_recurrence / times["lstm"]}
+            rows.append(row)
+            print(f"  bound T={T} epochs={epochs} threads={threads}: GRU/LSTM "
+                  f"{row['gru_lstm']:.2f}, with a zero-cost recurrence "
+                  f"{row['bound_gru_lstm']:.2f}", flush=True)
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="T=50 only, fewer repeats")
     parser.add_argument("--repeats", type=int, help="rounds per comparison (default 5, quick 3)")
     parser.add_argument("--pin", action="store_true", help="pin the busy process to core 0")
-    parser.add_argument("--only", choices=("cells", "busy", "warmup", "selector"),
+    parser.add_argument("--only", choices=("cells", "bound", "busy", "warmup", "selector"),
                         action="append")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "threads.json"))
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     repeats = args.repeats or (3 if args.quick else 5)
     Ts = (50,) if args.quick else (50, 200)
-    only = set(args.only or ("cells", "busy", "warmup", "selector"))
+    only = set(args.only or ("cells", "bound", "busy", "warmup", "selector"))
     info = machine()
     info["loadavg_before"] = os.getloadavg()
     print(f"machine: {info['cpu']}, {info['cores']} cores (affinity {info['affinity']}), "
@@ -250,6 +297,8 @@ def main(argv=None) -> int:
                                           "features": FEATURES, "n_samples": N}}
     if "cells" in only:
         result["cells"] = bench_cells(Ts, repeats)
+    if "bound" in only:
+        result["bound"] = bench_bound(Ts, repeats)
     if "busy" in only:
         result["busy"] = bench_busy(50, repeats, args.pin)
     if "warmup" in only:

@@ -123,3 +123,27 @@ def test_end_to_end_tiny_set(tmp_path, monkeypatch):
     assert s["meets default - noise"] == [int(cell.meets), 1]
     table = selection.rst_table(results)
     assert table.startswith(".. list-table::") and "Tiny (accuracy)" in table
+
+
+def test_the_zero_cost_recurrence_bound_bypasses_the_kernel_and_restores_it():
+    import threads
+    import torch
+
+    import skrnn._gru._fast_gru as fast_gru
+
+    kernel = fast_gru._kernel
+    gru = fast_gru.FastGRU(input_size=3, hidden_size=4, batch_first=True)
+    x = torch.randn(2, 5, 3, requires_grad=True)
+    fast_gru._kernel = threads._NoRecurrence
+    try:
+        out, h = gru(x)
+        out.sum().backward()
+    finally:
+        fast_gru._kernel = kernel
+    # no recurrence ran: zero outputs, and no gradient reaches the input
+    assert torch.count_nonzero(out) == 0 and torch.count_nonzero(x.grad) == 0
+    assert torch.count_nonzero(gru(x)[0]) > 0  # the real kernel again
+    rows = threads.bench_bound((4,), repeats=1, epochs_list=(1, 2))
+    assert [(r["T"], r["epochs"]) for r in rows] == [(4, 1), (4, 2)]
+    assert fast_gru._kernel is kernel
+    assert all(r["gru_no_recurrence_s"] > 0 and r["bound_gru_lstm"] > 0 for r in rows)

@@ -40,6 +40,7 @@ the machine was (the load average is recorded before and after).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -247,10 +248,20 @@ class _NoRecurrence:
         args[8][...] = 0  # dG_h
 
 
+@contextlib.contextmanager
+def zero_cost_recurrence():
+    """FastGRU runs :class:`_NoRecurrence` in place of its kernel inside the block."""
+    import skrnn._gru._fast_gru as fast_gru
+
+    kernel, fast_gru._kernel = fast_gru._kernel, _NoRecurrence
+    try:
+        yield
+    finally:
+        fast_gru._kernel = kernel
+
+
 def bench_bound(Ts, repeats: int, epochs_list=(2, 10)) -> list[dict]:
     import torch
-
-    import skrnn._gru._fast_gru as fast_gru
 
     threads = torch.get_num_threads()
     rows = []
@@ -258,12 +269,8 @@ def bench_bound(Ts, repeats: int, epochs_list=(2, 10)) -> list[dict]:
         for epochs in epochs_list:
             fits = {cell: fitter(cell, T, epochs, threads)[0] for cell in CELLS}
             times = interleaved(fits, repeats)
-            kernel = fast_gru._kernel
-            fast_gru._kernel = _NoRecurrence
-            try:
+            with zero_cost_recurrence():
                 no_recurrence = interleaved({"gru": fits["gru"]}, repeats)["gru"]
-            finally:
-                fast_gru._kernel = kernel
             row = {"T": T, "epochs": epochs, "num_threads": threads, "gru_s": times["gru"],
                    "lstm_s": times["lstm"], "gru_no_recurrence_s": no_recurrence,
                    "gru_lstm": times["gru"] / times["lstm"],

@@ -134,12 +134,9 @@ def test_the_zero_cost_recurrence_bound_bypasses_the_kernel_and_restores_it():
     kernel = fast_gru._kernel
     gru = fast_gru.FastGRU(input_size=3, hidden_size=4, batch_first=True)
     x = torch.randn(2, 5, 3, requires_grad=True)
-    fast_gru._kernel = threads._NoRecurrence
-    try:
+    with threads.zero_cost_recurrence():
         out, h = gru(x)
         out.sum().backward()
-    finally:
-        fast_gru._kernel = kernel
     # no recurrence ran: zero outputs, and no gradient reaches the input
     assert torch.count_nonzero(out) == 0 and torch.count_nonzero(x.grad) == 0
     assert torch.count_nonzero(gru(x)[0]) > 0  # the real kernel again

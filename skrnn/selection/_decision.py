@@ -124,8 +124,8 @@ def _beyond_noise(difference: float, noise: float | None) -> bool:
     """
     if noise is None:
         return True
-    margin = abs(difference) - TIE_STANDARD_ERRORS * noise
-    return margin > 1e-9 * max(abs(difference), TIE_STANDARD_ERRORS * noise)
+    bar = TIE_STANDARD_ERRORS * noise
+    return abs(difference) > bar and not math.isclose(abs(difference), bar, rel_tol=1e-9)
 
 
 def representatives(records, task: str | None = None) -> tuple[dict, dict]:

@@ -2,6 +2,7 @@
 
 import doctest
 import math
+from statistics import NormalDist
 import subprocess
 import sys
 
@@ -32,7 +33,7 @@ from skrnn.selection import (
 from skrnn import GRUClassifier
 from skrnn.selection._cost import estimated_fit_seconds
 from skrnn.selection._criteria import search_breadth_rule
-from skrnn.selection._decision import decide
+from skrnn.selection._decision import decide, default_bar
 from skrnn.selection._noise import fold_standard_error, score_with_noise
 from skrnn.selection._records import TrialRecord
 from skrnn.selection._space import SearchSpace
@@ -315,6 +316,31 @@ def test_tie_within_noise_goes_to_the_measured_cheaper_cell():
     assert decide(records).cell == "gru"
 
 
+def _recommendation(n_sequences, length):
+    profile = profile_data([length] * n_sequences, n_features=1, task="classification")
+    return recommend(profile, n_trials=30)
+
+
+def test_with_no_constraint_a_tie_goes_to_the_cell_the_criteria_favour():
+    # JapaneseVowels, 24 sequences of 29 steps: the defaults tied and the tie
+    # went to the LSTM (measured cheaper), which tested 0.72 against GRU's 0.76
+    records = [rec(0, "gru", 0.900, spe=0.5), rec(1, "lstm", 0.895, spe=0.1)]
+    small_short = _recommendation(24, 29)
+    d = decide(records, recommendation=small_short)
+    assert (d.cell, d.tie, d.cost_basis) == ("gru", True, None)
+    assert "GRU wins the tie because the decision criteria favour it (sequence length and " \
+        "data size; no constraint is set, so no measured cost decides)" in d.reason
+    # long sequences vote LSTM, limited data GRU: no preference, the measured cost decides
+    d = decide(records, recommendation=_recommendation(24, 400))
+    assert (d.cell, d.cost_basis) == ("lstm", "seconds_per_epoch")
+    # a constrained cost decides as measured, whatever the prior
+    d = decide(records, Constraints(max_fit_seconds=1e6), recommendation=small_short)
+    assert (d.cell, d.cost_basis) == ("lstm", "seconds_per_epoch")
+    # a clear winner needs no tie-break
+    d = decide([rec(0, "gru", 0.80), rec(1, "lstm", 0.90)], recommendation=small_short)
+    assert (d.cell, d.tie) == ("lstm", False)
+
+
 def test_tie_break_uses_the_constrained_cost():
     records = [rec(0, "gru", 0.90, spe=0.5, lat=0.2), rec(1, "lstm", 0.90, spe=0.1, lat=0.4)]
     d = decide(records, Constraints(max_latency_ms=5))
@@ -501,12 +527,32 @@ def test_the_default_stays_unless_beaten_beyond_the_noise():
     # 0.02 / sqrt(2 * 0.02**2) = 0.7 standard errors: the default is kept
     assert (d.trial, d.default) == (0, True)
     assert d.default_note == (
-        "kept the default GRUClassifier: best searched config +0.02, 0.7x its standard error"
+        "kept the default GRUClassifier: best of 1 searched config +0.02, "
+        "0.7x its standard error (the bar: 1.00x)"
     )
     far = TrialRecord(2, "gru", "complete", score=0.90, score_se=0.02)
     d = decide([default, close, far], task="classification")
     assert (d.trial, d.default) == (2, False)
     assert d.default_note.startswith("the searched config beats the default GRUClassifier")
+
+
+def test_the_bar_over_the_default_grows_with_the_configurations_searched():
+    # ItalyPowerDemand, seed 1: the best of 4 searched GRUs validated 1.1
+    # standard errors above the default and tested 0.905 against its 0.943
+    default = TrialRecord(0, "gru", "complete", score=0.925, score_se=0.02, default=True)
+    lucky = TrialRecord(1, "gru", "complete", score=0.956, score_se=0.02)
+    d = decide([default, lucky], task="classification")
+    assert d.trial == 1  # one comparison: 1.1x beats the one-standard-error bar
+    others = [TrialRecord(n, "gru", "complete", score=0.85, score_se=0.02) for n in (2, 3, 4)]
+    pruned = TrialRecord(5, "gru", "pruned", score=0.99, score_se=0.02)
+    d = decide([default, lucky, *others, pruned], task="classification")
+    assert (d.trial, d.default) == (0, True)
+    assert "best of 4 searched configs +0.031, 1.1x its standard error (the bar: 1.72x)" in (
+        d.default_note)
+    assert [default_bar(k) for k in (1, 2, 4)] == pytest.approx([1.0, 1.386, 1.724], abs=1e-3)
+    # the bar keeps the chance that a null best-of-k clears it at one comparison's
+    phi = NormalDist().cdf
+    assert all(phi(default_bar(k)) ** k == pytest.approx(phi(1.0)) for k in (2, 5, 11))
 
 
 def test_each_cell_is_represented_by_its_kept_default():

@@ -9,9 +9,17 @@ Breiman et al., with cost as the tie-breaker).
 
 Within each cell the same rule guards the defaults: trial 0 of a cell is the
 cell's default estimator, and the cell's best searched configuration
-represents the cell only when it beats that default by more than
-:data:`TIE_STANDARD_ERRORS` standard errors of their difference; otherwise
-the default does.
+represents the cell only when it beats that default beyond the noise;
+otherwise the default does. The best of ``k`` searched configurations is a
+maximum, and a maximum of ``k`` noisy scores overshoots (the winner's curse):
+so its bar, :func:`default_bar`, grows with ``k`` such that a default no
+searched configuration really beats is replaced as rarely as by one
+comparison at one standard error (a Sidak correction).
+
+When the cells tie, the cost the user constrained decides (as measured);
+with no constraint, the decision criteria's prior does (sequence length and
+data size, :mod:`skrnn.selection._criteria`), and only when it has no
+preference, the training time measured here.
 
 The standard error of the difference is ``sqrt(se_gru**2 + se_lstm**2)``,
 each ``se`` being the standard error of that trial's score (see
@@ -24,12 +32,32 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 
 from ._criteria import cheaper
-from ._types import CELL_NAMES, CELLS, COSTS, AsDict, Constraints, estimator_name
+from ._types import CELL_NAMES, CELLS, COSTS, AsDict, Constraints, Recommendation, estimator_name
 
 #: Score differences within this many standard errors of the difference tie.
 TIE_STANDARD_ERRORS = 1.0
+
+
+def default_bar(n_searched: int) -> float:
+    """Standard errors by which the best of ``n_searched`` configurations must beat the default.
+
+    If no searched configuration is really better than the default, the
+    chance that the best of ``k`` independent ones scores more than ``z``
+    standard errors above it is ``1 - Phi(z)**k``. The bar keeps that chance
+    at one comparison's at :data:`TIE_STANDARD_ERRORS` (0.16):
+    ``z = Phi^-1(Phi(1) ** (1 / k))``.
+
+    Examples
+    --------
+    >>> from skrnn.selection._decision import default_bar
+    >>> [round(default_bar(k), 2) for k in (1, 2, 4, 10)]
+    [1.0, 1.39, 1.72, 2.12]
+    """
+    normal = NormalDist()
+    return normal.inv_cdf(normal.cdf(TIE_STANDARD_ERRORS) ** (1 / max(int(n_searched), 1)))
 
 
 @dataclass(frozen=True)
@@ -82,6 +110,29 @@ class Decision(AsDict):
     default_note: str | None = None
 
 
+#: How the report names the rules whose votes make the prior.
+_RULE_NAMES = {"sequence_length": "sequence length", "dataset_size": "data size"}
+
+
+def _favoured_by_criteria(constraints, recommendation) -> tuple[str, str] | None:
+    """``(cell, why)`` when no cost is constrained and the prior prefers a cell.
+
+    A constrained cost breaks a tie as measured on the chosen models (see
+    :func:`tie_break_cost`), more precisely than the prior's probe of the
+    cheapest configurations; the budget rule's vote is left out, as it only
+    decides which cells are tried.
+    """
+    if recommendation is None or (constraints is not None and constraints.active):
+        return None
+    votes = {c: [r for r in recommendation.reasons
+                 if r.favours == c and r.rule in _RULE_NAMES] for c in CELLS}
+    if len(votes["gru"]) == len(votes["lstm"]):
+        return None
+    cell = max(CELLS, key=lambda c: len(votes[c]))
+    rules = " and ".join(_RULE_NAMES[r.rule] for r in votes[cell])
+    return cell, f"{rules}; no constraint is set, so no measured cost decides"
+
+
 def tie_break_cost(constraints: Constraints | None) -> str:
     """The measured cost that decides a tie.
 
@@ -115,8 +166,9 @@ def _difference_noise(a, b) -> float | None:
     return math.sqrt(a.score_se**2 + b.score_se**2)
 
 
-def _beyond_noise(difference: float, noise: float | None) -> bool:
-    """Whether ``difference`` is more than TIE_STANDARD_ERRORS standard errors.
+def _beyond_noise(difference: float, noise: float | None,
+                  standard_errors: float = TIE_STANDARD_ERRORS) -> bool:
+    """Whether ``difference`` is more than ``standard_errors`` standard errors.
 
     A difference of exactly that many (up to float rounding: 1.0 - 0.95 is
     0.05000000000000004) is not more: on 20 validation sequences, one
@@ -124,12 +176,16 @@ def _beyond_noise(difference: float, noise: float | None) -> bool:
     """
     if noise is None:
         return True
-    bar = TIE_STANDARD_ERRORS * noise
+    bar = standard_errors * noise
     return abs(difference) > bar and not math.isclose(abs(difference), bar, rel_tol=1e-9)
 
 
 def representatives(records, task: str | None = None) -> tuple[dict, dict]:
     """Each cell's representative trial: its default unless beaten beyond the noise.
+
+    The best of the cell's ``k`` usable searched configurations must beat the
+    default by more than :func:`default_bar` ``(k)`` standard errors of their
+    difference.
 
     Parameters
     ----------
@@ -157,11 +213,14 @@ def representatives(records, task: str | None = None) -> tuple[dict, dict]:
         if rival is None:
             chosen[cell], notes[cell] = default, f"kept the default {name}: no searched config"
             continue
+        n_searched = sum(r.usable and not r.default and r.cell == cell for r in records)
+        bar = default_bar(n_searched)
         difference = rival.score - default.score
         noise = _difference_noise(rival, default)
         ratio = "no known standard error" if not noise else f"{difference / noise:.1f}x its standard error"
-        compared = f"best searched config {difference:+.2g}, {ratio}"
-        if difference > 0 and _beyond_noise(difference, noise):
+        compared = (f"best of {n_searched} searched config{'s' * (n_searched > 1)} "
+                    f"{difference:+.2g}, {ratio} (the bar: {bar:.2f}x)")
+        if difference > 0 and _beyond_noise(difference, noise, bar):
             chosen[cell] = rival
             notes[cell] = f"the searched config beats the default {name}: {compared}"
         else:
@@ -199,7 +258,8 @@ def _why_unusable(records, cell: str) -> str:
     return f"none of the {len(mine)} {CELL_NAMES[cell]} trials finished usably ({detail})"
 
 
-def decide(records, constraints: Constraints | None = None, task: str | None = None) -> Decision:
+def decide(records, constraints: Constraints | None = None, task: str | None = None,
+           recommendation: Recommendation | None = None) -> Decision:
     """Pick the cell, and its trial, from the trials of the study.
 
     Parameters
@@ -210,6 +270,9 @@ def decide(records, constraints: Constraints | None = None, task: str | None = N
         The user's limits: they choose the cost that breaks a tie.
     task : {"regression", "classification"}, default=None
         Names the default estimators in the decision.
+    recommendation : Recommendation, default=None
+        The criteria's prior: with no constraint, it breaks a tie between the
+        cells when it prefers one.
 
     Returns
     -------
@@ -221,12 +284,12 @@ def decide(records, constraints: Constraints | None = None, task: str | None = N
         If no trial is usable; the message says what happened to the trials.
     """
     best, notes = representatives(records, task)
-    decision = _decide_cell(records, best, constraints)
+    decision = _decide_cell(records, best, constraints, recommendation)
     winner = next(r for r in records if r.number == decision.trial)
     return replace(decision, default=winner.default, default_note=notes.get(decision.cell))
 
 
-def _decide_cell(records, best: dict, constraints) -> Decision:
+def _decide_cell(records, best: dict, constraints, recommendation=None) -> Decision:
     """The rule between the cells' representatives ``best``."""
     if not best:
         notes = sorted({r.note for r in records if r.note})
@@ -272,6 +335,19 @@ def _decide_cell(records, best: dict, constraints) -> Decision:
             noise=noise,
         )
 
+    tie = f"GRU and LSTM tie within the noise: {scores}; {_significance(difference, noise)}."
+    favoured = _favoured_by_criteria(constraints, recommendation)
+    if favoured is not None:
+        cell, why = favoured
+        return Decision(
+            cell=cell,
+            trial=best[cell].number,
+            reason=f"{tie} {CELL_NAMES[cell]} wins the tie because the decision criteria "
+            f"favour it ({why}).",
+            tie=True,
+            difference=difference,
+            noise=noise,
+        )
     basis = tie_break_cost(constraints)
     for attr in dict.fromkeys([basis, "n_params"]):
         a, b = getattr(gru, attr), getattr(lstm, attr)
@@ -284,8 +360,7 @@ def _decide_cell(records, best: dict, constraints) -> Decision:
             cell=winner.cell,
             trial=winner.number,
             reason=(
-                f"GRU and LSTM tie within the noise: {scores}; "
-                f"{_significance(difference, noise)}. "
+                f"{tie} "
                 f"{CELL_NAMES[winner.cell]} wins the tie because it is cheaper as measured "
                 f"here, by {label}: {fmt.format(getattr(winner, attr))} vs "
                 f"{CELL_NAMES[loser.cell]}'s {fmt.format(getattr(loser, attr))}."

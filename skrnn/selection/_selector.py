@@ -513,7 +513,7 @@ class ArchitectureSelector(BaseEstimator):
         # 3. The decision, from every trial of the study, and the refit.
         trials = self.study_.get_trials(deepcopy=False)
         records = [r for r in map(record_from_trial, trials) if r.state != "waiting"]
-        decision = decide(records, constraints, task)
+        decision = decide(records, constraints, task, self.recommendation_)
         winner = next(r for r in records if r.number == decision.trial)
         self.architecture_ = decision.cell
         self.best_params_ = {"cell": decision.cell, **space.fixed, **winner.params}

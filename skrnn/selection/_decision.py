@@ -3,9 +3,8 @@
 Each cell is represented by its best usable trial (complete, feasible, finite
 score). When the two best scores differ by less than
 :data:`TIE_STANDARD_ERRORS` standard errors of their difference, the
-validation data cannot tell the cells apart, and the cell whose best model is
-cheaper *as measured on this machine* wins (the one-standard-error rule of
-Breiman et al., with cost as the tie-breaker).
+validation data cannot tell the cells apart, and a tie-break decides (the
+one-standard-error rule of Breiman et al.; see below).
 
 Within each cell the same rule guards the defaults: trial 0 of a cell is the
 cell's default estimator, and the cell's best searched configuration
@@ -16,10 +15,10 @@ so its bar, :func:`default_bar`, grows with ``k`` such that a default no
 searched configuration really beats is replaced as rarely as by one
 comparison at one standard error (a Sidak correction).
 
-When the cells tie, the cost the user constrained decides (as measured);
-with no constraint, the decision criteria's prior does (sequence length and
-data size, :mod:`skrnn.selection._criteria`), and only when it has no
-preference, the training time measured here.
+When the cells tie, the cost the user constrained decides, as measured on
+this machine; with no constraint, the decision criteria do (sequence length
+and data size, :mod:`skrnn.selection._criteria`), and only when they are
+split, the training time measured here.
 
 The standard error of the difference is ``sqrt(se_gru**2 + se_lstm**2)``,
 each ``se`` being the standard error of that trial's score (see
@@ -73,13 +72,13 @@ class Decision(AsDict):
     reason : str
         Why, in sentences.
     tie : bool
-        Whether the scores tied within the noise (the cost decided).
+        Whether the scores tied within the noise (the criteria or a cost decided).
     difference : float or None
         Best GRU score minus best LSTM score, when both cells have one.
     noise : float or None
         Standard error of that difference (None if unknown).
     cost_basis : str or None
-        The measured cost that broke the tie.
+        The measured cost that broke the tie (None when the criteria did).
     default : bool
         Whether the winning trial is the winning cell's default estimator.
     default_note : str or None

@@ -268,17 +268,20 @@ class ArchitectureSelector(BaseEstimator):
     -----
     The defaults are always a contender: the first trial of each cell is its
     default estimator (``GRURegressor()``, ``LSTMClassifier()``, ... with the
-    parameters fixed in ``estimator_params`` and ``search_space``), and a
-    searched configuration replaces it only when it scores better by more
-    than the standard error of their difference.
+    parameters fixed in ``estimator_params`` and ``search_space``), and the
+    best of the cell's ``k`` searched configurations replaces it only when it
+    scores better by more than ``default_bar(k)`` standard errors of their
+    difference (1 for one configuration, 1.72 for four: a maximum of noisy
+    scores overshoots).
 
     The decision rule. Each cell is represented by its best usable trial
     (or its default, as above).
     When the two best scores differ by more than the standard error of their
     difference, ``sqrt(se_gru**2 + se_lstm**2)``, the higher wins. Otherwise
-    the data cannot tell them apart, and the cell that is cheaper as measured
-    here wins the tie: cheaper in what the user constrained (latency, fit
-    time, parameters), else in training time per epoch.
+    the data cannot tell them apart: the cell cheaper as measured here in
+    what the user constrained (latency, fit time, parameters) wins; with no
+    constraint, the cell the criteria favour (short sequences and limited
+    data vote GRU), else the cell with the lower training time per epoch.
 
     Examples
     --------

@@ -550,6 +550,13 @@ def test_the_bar_over_the_default_grows_with_the_configurations_searched():
     assert "best of 4 searched configs +0.031, 1.1x its standard error (the bar: 1.72x)" in (
         d.default_note)
     assert [default_bar(k) for k in (1, 2, 4)] == pytest.approx([1.0, 1.386, 1.724], abs=1e-3)
+    # a known standard error of 0 is said as such, not as an unknown one
+    exact = [TrialRecord(0, "gru", "complete", score=0.5, score_se=0.0, default=True),
+             TrialRecord(1, "gru", "complete", score=0.5, score_se=0.0)]
+    assert decide(exact).default_note.endswith("+0, a standard error of 0 (the bar: 1.00x)")
+    unknown = [TrialRecord(0, "gru", "complete", score=0.5, score_se=None, default=True),
+               TrialRecord(1, "gru", "complete", score=0.4, score_se=None)]
+    assert "-0.1, no known standard error" in decide(unknown).default_note
     # the bar keeps the chance that a null best-of-k clears it at one comparison's
     phi = NormalDist().cdf
     assert all(phi(default_bar(k)) ** k == pytest.approx(phi(1.0)) for k in (2, 5, 11))

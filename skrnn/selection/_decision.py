@@ -216,7 +216,12 @@ def representatives(records, task: str | None = None) -> tuple[dict, dict]:
         bar = default_bar(n_searched)
         difference = rival.score - default.score
         noise = _difference_noise(rival, default)
-        ratio = "no known standard error" if not noise else f"{difference / noise:.1f}x its standard error"
+        if noise is None:
+            ratio = "no known standard error"
+        elif noise == 0:
+            ratio = "a standard error of 0"
+        else:
+            ratio = f"{difference / noise:.1f}x its standard error"
         compared = (f"best of {n_searched} searched config{'s' * (n_searched > 1)} "
                     f"{difference:+.2g}, {ratio} (the bar: {bar:.2f}x)")
         if difference > 0 and _beyond_noise(difference, noise, bar):

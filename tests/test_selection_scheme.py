@@ -1,5 +1,6 @@
 """Validation by data size, the constant-model baseline, and what the report says of them."""
 
+import datetime
 import time
 import warnings
 
@@ -15,7 +16,7 @@ from sklearn.metrics import check_scoring
 from skrnn import ArchitectureSelector, GRUClassifier
 from skrnn.selection._baseline import baseline_score
 from skrnn.selection._decision import decide
-from skrnn.selection._pruning import StopAtDeadline
+from skrnn.selection._pruning import StopAtDeadline, StopBeforeDeadline, time_left_fits_a_trial
 from skrnn.selection._records import TrialRecord
 from skrnn.selection._scheme import AUTO_FOLDS, MIN_HOLDOUT, choose_scheme
 from skrnn.selection._selector import refit_fell_short
@@ -115,14 +116,57 @@ def test_a_trial_running_at_the_timeout_is_stopped_once_the_study_has_a_result(t
     params = dict(QUICK, max_epochs=300, storage=f"sqlite:///{tmp_path / 's.db'}",
                   study_name="deadline", random_state=0,
                   search_space={**QUICK["search_space"], "cell": ["gru"]})
-    first = ArchitectureSelector(**{**params, "n_trials": 1}).fit(X, y)
+    # (the first result is quick, so that the time left fits a trial like it)
+    first = ArchitectureSelector(**{**params, "n_trials": 1, "max_epochs": 1}).fit(X, y)
     assert first.study_.trials[0].state == TrialState.COMPLETE  # no deadline: never stopped
+    shortest = first.study_.trials[0].duration.total_seconds()
     with pytest.warns(UserWarning, match="cut short"):
-        sel = ArchitectureSelector(**{**params, "n_trials": 3}, timeout=0.3).fit(X, y)
+        sel = ArchitectureSelector(**{**params, "n_trials": 3},
+                                   timeout=max(0.3, 2 * shortest)).fit(X, y)
     stopped = sel.study_.trials[1]
     assert stopped.state == TrialState.PRUNED
     assert {r.number: r for r in sel.report_.records}[1].n_epochs < 300
     assert len(sel.study_.trials) == 2  # and no trial starts after it
+
+
+def _study_with_a_trial_of(seconds):
+    """A study holding one complete trial that took ``seconds``."""
+    trial = optuna.trial.create_trial(params={}, distributions={}, value=0.5)
+    trial.datetime_complete = datetime.datetime.now()
+    trial.datetime_start = trial.datetime_complete - datetime.timedelta(seconds=seconds)
+    study = optuna.create_study(direction="maximize")
+    study.add_trial(trial)
+    return study
+
+
+def test_no_trial_starts_that_the_time_left_cannot_finish():
+    empty = optuna.create_study()
+    assert time_left_fits_a_trial(empty, time.time() + 0.01)  # the first result always runs
+    assert not time_left_fits_a_trial(empty, time.time() - 1)
+    slow = _study_with_a_trial_of(10.0)
+    assert slow.trials[0].duration.total_seconds() == pytest.approx(10.0)
+    assert time_left_fits_a_trial(slow, None)
+    assert not time_left_fits_a_trial(slow, time.time() + 5)
+    assert time_left_fits_a_trial(slow, time.time() + 15)
+    # as an Optuna callback: trials of 0.2 s under 0.5 s of time; Optuna alone
+    # would start a third at 0.4 s, which the timeout would then cut
+    study = optuna.create_study()
+    study.optimize(lambda trial: time.sleep(0.2) or 0.0, n_trials=10, timeout=0.5,
+                   callbacks=[StopBeforeDeadline(time.time() + 0.5)])
+    assert len(study.trials) == 2
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_resumed_study_with_too_little_time_left_starts_no_trial(tmp_path):
+    X, y = make_sine_classes(n=60, T=20)
+    params = dict(QUICK, storage=f"sqlite:///{tmp_path / 's.db'}", study_name="left",
+                  random_state=0, search_space={**QUICK["search_space"], "cell": ["gru"]})
+    first = ArchitectureSelector(**{**params, "n_trials": 1, "max_epochs": 30}).fit(X, y)
+    took = first.study_.trials[0].duration.total_seconds()
+    with pytest.warns(UserWarning, match="cut short"):
+        sel = ArchitectureSelector(**{**params, "n_trials": 3}, timeout=took / 4).fit(X, y)
+    assert len(sel.study_.trials) == 1  # nothing started, nothing thrown away
+    assert "no trial starts that the time left could not finish" in str(sel.report_)
 
 
 def test_the_noise_comparison_is_a_ratio():

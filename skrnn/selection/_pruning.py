@@ -72,6 +72,39 @@ class StopAtDeadline(Callback):
             raise optuna.TrialPruned(f"stopped at the timeout after epoch {len(net.history)}")
 
 
+def time_left_fits_a_trial(study, deadline: float | None) -> bool:
+    """Whether a trial started now could finish before ``deadline``.
+
+    Judged by the shortest complete trial of the study: a trial started with
+    less time left would be stopped at the deadline (:class:`StopAtDeadline`)
+    and its work lost, so it is not started. Before any trial has completed,
+    True: the first result always finishes.
+    """
+    if deadline is None:
+        return True
+    left = deadline - time.time()
+    if left <= 0:
+        return False
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    durations = [t.duration.total_seconds() for t in complete if t.duration is not None]
+    return not durations or left >= min(durations)
+
+
+class StopBeforeDeadline:
+    """Optuna callback: stop the study when the time left fits no trial.
+
+    See :func:`time_left_fits_a_trial`. Optuna itself starts a new trial
+    whenever its ``timeout`` has not run out yet, however little is left.
+    """
+
+    def __init__(self, deadline: float | None):
+        self.deadline = deadline
+
+    def __call__(self, study, trial):
+        if not time_left_fits_a_trial(study, self.deadline):
+            study.stop()
+
+
 class CellwisePruner(BasePruner):
     """Apply a pruner to each cell's trials separately.
 

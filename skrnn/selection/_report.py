@@ -246,7 +246,9 @@ class SelectionReport:
             lines[-1:] = [
                 f"Search cut short: the study holds {s.n_counted} of the {s.n_trials} trials "
                 f"asked for after {s.search_seconds:.3g} s"
-                + (f" (timeout {s.timeout:g} s)." if s.timeout is not None else "."),
+                + (f" (timeout {s.timeout:g} s; no trial starts that the time left could not "
+                   "finish, judged by the shortest finished trial)."
+                   if s.timeout is not None else "."),
                 "",
             ]
         if self.costs:

@@ -42,7 +42,7 @@ from ._criteria import profile_data, recommend, search_breadth_rule
 from ._decision import decide
 from ._noise import N_BOOTSTRAP
 from ._objective import Objective, build_params, default_params, make_estimator, planned_epochs
-from ._pruning import CellwisePruner
+from ._pruning import CellwisePruner, StopBeforeDeadline, time_left_fits_a_trial
 from ._records import DEFAULT_ATTR, Measurements, record_from_trial
 from ._report import RunSettings, SelectionReport
 from ._scheme import choose_scheme
@@ -845,8 +845,10 @@ class ArchitectureSelector(BaseEstimator):
             typical = space.to_study_params(cell, space.typical(defaults, cell))
             if typical != space.default_study_params(cell, defaults):
                 study.enqueue_trial(typical, skip_if_exists=True)
-        # Optuna starts no trial after the timeout; the objective also stops
-        # one still running then (once the study has a result)
+        # Optuna starts no trial after the timeout; no trial starts either
+        # that the time left could not finish (judged by the shortest
+        # finished trial), and the objective stops one still running then
+        # (once the study has a result)
         deadline = None if self.timeout is None else time.time() + self.timeout
         objective = replace(objective, deadline=deadline)
         if n_workers > 1:
@@ -874,7 +876,9 @@ class ArchitectureSelector(BaseEstimator):
                     "forked import the script)."
                 )
             return time.perf_counter() - start, died
-        callbacks = []
+        if not time_left_fits_a_trial(study, deadline):  # a resumed study, little time
+            return time.perf_counter() - start, []
+        callbacks = [StopBeforeDeadline(deadline)]
         if self.n_trials is not None:
             callbacks.append(_StopAtTotal(self.n_trials))
         if self.verbose:

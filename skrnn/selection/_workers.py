@@ -52,6 +52,7 @@ from multiprocessing.connection import wait
 import optuna
 from optuna.storages import InMemoryStorage
 
+from ._pruning import time_left_fits_a_trial
 from ._storage import fail_orphaned_trials, resolve_storage
 
 #: Seconds a stopped worker gets to exit before it is killed.
@@ -173,7 +174,7 @@ class WorkerJob:
 
 def _claim(budget, study, job) -> bool:
     """Take one trial of the budget; False when none is left."""
-    if job.deadline is not None and time.time() >= job.deadline:
+    if not time_left_fits_a_trial(study, job.deadline):
         return False
     if budget is None:
         return True

@@ -109,26 +109,24 @@ class Decision(AsDict):
     default_note: str | None = None
 
 
-#: How the report names the rules whose votes make the prior.
-_RULE_NAMES = {"sequence_length": "sequence length", "dataset_size": "data size"}
+#: The criteria that break a tie, and how the reason names them: the rules
+#: about the data. The budget rule's vote only decides which cells are tried,
+#: and a constrained cost breaks a tie as measured on the chosen models (see
+#: :func:`tie_break_cost`), more precisely than the criteria's probe of the
+#: cheapest configurations.
+_DATA_RULES = {"sequence_length": "sequence length", "dataset_size": "data size"}
 
 
 def _favoured_by_criteria(constraints, recommendation) -> tuple[str, str] | None:
-    """``(cell, why)`` when no cost is constrained and the prior prefers a cell.
-
-    A constrained cost breaks a tie as measured on the chosen models (see
-    :func:`tie_break_cost`), more precisely than the prior's probe of the
-    cheapest configurations; the budget rule's vote is left out, as it only
-    decides which cells are tried.
-    """
+    """``(cell, why)`` when no cost is constrained and the data rules prefer a cell."""
     if recommendation is None or (constraints is not None and constraints.active):
         return None
     votes = {c: [r for r in recommendation.reasons
-                 if r.favours == c and r.rule in _RULE_NAMES] for c in CELLS}
+                 if r.favours == c and r.rule in _DATA_RULES] for c in CELLS}
     if len(votes["gru"]) == len(votes["lstm"]):
         return None
     cell = max(CELLS, key=lambda c: len(votes[c]))
-    rules = " and ".join(_RULE_NAMES[r.rule] for r in votes[cell])
+    rules = " and ".join(_DATA_RULES[r.rule] for r in votes[cell])
     return cell, f"{rules}; no constraint is set, so no measured cost decides"
 
 
@@ -275,8 +273,9 @@ def decide(records, constraints: Constraints | None = None, task: str | None = N
     task : {"regression", "classification"}, default=None
         Names the default estimators in the decision.
     recommendation : Recommendation, default=None
-        The criteria's prior: with no constraint, it breaks a tie between the
-        cells when it prefers one.
+        The criteria: with no constraint, their rules about the data
+        (sequence length, data size) break a tie between the cells when they
+        prefer one.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Smoke tests of the benchmark scripts' functions (benchmarks/selection.py).
+"""Smoke tests of the benchmark scripts' functions (selection.py, default_duel.py).
 
 The arithmetic tests use hand-made rows; the end-to-end one fits the
 defaults, a 2-trial selector and a 2-configuration grid on a tiny synthetic
@@ -16,6 +16,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 pytest.importorskip("aeon")  # accuracy.py, imported by selection.py, needs the benchmarks extra
 sys.path.insert(0, str(BENCH))
 import accuracy  # noqa: E402
+import default_duel  # noqa: E402
 import selection  # noqa: E402
 
 
@@ -79,6 +80,28 @@ def test_regret_arithmetic_regression_and_noise():
     assert cell.regret > 0
     assert 0 < cell.noise < score(bad) - score(good)  # a clear loss, not noise
     assert not cell.meets
+
+
+def test_default_duel_summary_compares_the_chosen_default_with_gru():
+    against = {
+        "sets": {"A": {"metric": "accuracy"}, "R": {"metric": "RMSE"}},
+        "rows": {
+            "A | default gru": {"seeds": [0, 1], "scores": [0.90, 0.80]},
+            "A | default lstm": {"seeds": [0, 1], "scores": [0.85, 0.84]},
+            "R | default gru": {"seeds": [0], "scores": [10.0]},
+            "R | default lstm": {"seeds": [0], "scores": [12.0]},
+        },
+    }
+    results = {  # seed 0 of A: the rule switched to LSTM and lost 5 points
+        "A/0": {"cell": "lstm", "tie": False},
+        "A/1": {"cell": "gru", "tie": True},
+        "R/0": {"cell": "lstm", "tie": False},
+        "R/1": {"cell": "gru", "tie": True},  # no test score for seed 1: left out
+    }
+    text = default_duel.summary(results, against)
+    assert "picks the LSTM default in 2 of 3 (set, seed) runs" in text
+    assert "accuracy: mean -2.50, worst -5.00 accuracy points, over 2 runs" in text
+    assert "RMSE: mean +20.00, worst +20.00 % RMSE" in text
 
 
 @pytest.mark.slow

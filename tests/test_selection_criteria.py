@@ -354,6 +354,8 @@ def test_tie_with_equal_costs_falls_back_to_parameters_then_score():
     records = [rec(0, "gru", 0.90, params=400), rec(1, "lstm", 0.901, params=400)]
     d = decide(records)
     assert (d.cell, d.tie, d.cost_basis) == ("lstm", True, None)
+    assert d.reason.startswith("GRU and LSTM tie within the noise: best GRU 0.9")
+    assert d.reason.endswith("the higher score decides: LSTM.")
 
 
 def test_unknown_noise_compares_strictly():

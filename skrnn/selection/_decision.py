@@ -377,8 +377,8 @@ def _decide_cell(records, best: dict, constraints, recommendation=None) -> Decis
         cell=higher.cell,
         trial=higher.number,
         reason=(
-            f"GRU and LSTM tie within the noise ({scores}; noise {noise:.2g}) and cost "
-            f"about the same here, so the higher score decides: {CELL_NAMES[higher.cell]}."
+            f"{tie} They cost about the same here, so the higher score decides: "
+            f"{CELL_NAMES[higher.cell]}."
         ),
         tie=True,
         difference=difference,
